@@ -1,0 +1,36 @@
+"""scnekit: plan peace-process roadmaps towards a safe, calm and neutral environment.
+
+>>> import scnekit
+>>> plan = scnekit.load("examples/syria_scne.yaml")
+>>> roadmap = scnekit.solve(plan, scenario="earthquake")
+>>> roadmap.schedule        # a pandas DataFrame
+"""
+
+from __future__ import annotations
+
+import os
+
+from .errors import InputError, Problem, ScnekitError, SolverError, UsageError
+from .io import read_document
+from .model import Link, Measure, Milestone, Party, Plan, Rules, Scenario
+from .roadmap import Conflict, Roadmap
+from .solve import Session, solve
+from .validate import parse_plan
+
+__version__ = "0.1.0"
+
+
+def load(path: str | os.PathLike[str]) -> Plan:
+    """Read and validate a scenario file (YAML or JSON); raises :class:`InputError`."""
+    return parse_plan(read_document(path), str(path))
+
+
+def loads(document: object, file: str | None = None) -> Plan:
+    """Validate a scenario document already in memory (a dict as YAML would give)."""
+    return parse_plan(document, file)
+
+
+__all__ = [
+    "Conflict", "InputError", "Link", "Measure", "Milestone", "Party", "Plan", "Problem", "Roadmap",
+    "Rules", "Scenario", "ScnekitError", "Session", "SolverError", "UsageError", "load", "loads", "solve",
+]

@@ -1,0 +1,90 @@
+"""The ``scnekit`` command: validate and solve scenario files, serve workshops."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from . import load, solve
+from .errors import InputError, ScnekitError, UsageError
+from .formulation import Formulation
+from .report import text_report
+
+EXIT_FOUND, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scnekit", description="Plan SCNE roadmaps from scenario files.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    validate = sub.add_parser("validate", help="check a scenario file and report every problem")
+    validate.add_argument("file")
+    run = sub.add_parser("solve", help="solve a scenario and print its roadmap")
+    run.add_argument("file")
+    run.add_argument("--scenario", default=None, help="scenario id (default: base)")
+    run.add_argument("--format", choices=("table", "json"), default="table")
+    run.add_argument("--time-limit", type=float, default=None, metavar="S",
+                     help="stop after about S seconds with the best roadmap found")
+    run.add_argument("--gap", type=float, default=0.0, metavar="G",
+                     help="stop once within this relative gap of the bound (default 0: optimal)")
+    run.add_argument("--mps", default=None, metavar="PATH",
+                     help="also write the model as an MPS file any solver can read")
+    workshop = sub.add_parser("workshop", help="serve the dashboard of a scenario file with Voila")
+    workshop.add_argument("file")
+    workshop.add_argument("--port", type=int, default=8866)
+    workshop.add_argument("--host", default="127.0.0.1",
+                          help="address to listen on (default 127.0.0.1: this machine only)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args.file)
+        if args.command == "solve":
+            return _solve(args)
+        if args.command == "workshop":
+            from .workshop import serve
+
+            return serve(args.file, host=args.host, port=args.port)
+    except InputError as err:
+        print(f"scnekit: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    except UsageError as err:
+        print(f"scnekit: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    except ScnekitError as err:
+        print(f"scnekit: {err}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    return EXIT_INPUT
+
+
+def _validate(file: str) -> int:
+    plan = load(file)
+    scenarios = ", ".join(plan.scenario_ids)
+    print(f"{file}: valid scenario file '{plan.name}': {len(plan.parties)} parties, "
+          f"{len(plan.measures)} measures, {len(plan.links)} links, {len(plan.milestones)} milestones, "
+          f"{plan.phases} phases; scenarios: {scenarios}")
+    return EXIT_FOUND
+
+
+def _solve(args: argparse.Namespace) -> int:
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError("--time-limit must be a positive number of seconds")
+    plan = load(args.file)
+    if args.mps:
+        Formulation(plan.scenario(args.scenario)).problem.writeMPS(args.mps, with_objsense=True)
+    roadmap = solve(plan, args.scenario, args.time_limit, gap=args.gap)
+    if args.format == "json":
+        print(json.dumps(roadmap.to_dict(), indent=2))
+    else:
+        print(text_report(roadmap), end="")
+    if roadmap.is_ok:
+        return EXIT_FOUND
+    return EXIT_INFEASIBLE if roadmap.status == "infeasible" else EXIT_UNKNOWN
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,368 @@
+"""The integer program of FORMAT.md sections 2 and 3, built with PuLP.
+
+A time-indexed model on running sums: one binary ``started[m,t]`` = S_m(t) per measure
+and structurally possible start phase, non-decreasing in t. Completion, activity and
+every ledger are linear in these (D_m(t) = S_m(t-d+1), A_m(t) = S_m(t) - S_m(t-d)),
+so each rule is a per-phase row with few nonzeros and a tight LP relaxation.
+
+This is the only module that builds PuLP objects. Names of variables and rows come
+from the plan's ids so that a model written out (``--mps``) reads in the domain's terms.
+
+Rules that a diagnosis may relax (``elastic=True``) each get one binary ``relax``
+variable: mandatory measures, pins, milestone deadlines, each party's exposure limit,
+capacity, each party's minimum received, and balance. The rest (windows,
+availability, requires, links) always hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import NamedTuple
+
+import pulp
+
+from .model import Plan
+from .windows import structural_windows
+
+LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
+Terms = dict[pulp.LpVariable, float]
+
+
+class Rule(NamedTuple):
+    """A rule of the plan that can fail: ``kind`` as in conflicts, ``subject`` an id or ''."""
+
+    kind: str
+    subject: str = ""
+
+
+def structure_key(plan: Plan) -> Hashable:
+    """Everything about a plan that shapes the model's rows and columns.
+
+    Two plans with the same key differ only in parameters that :meth:`Formulation.apply`
+    sets in place: earliest starts, availability, pins, exposure limits, capacities,
+    minimum received values and the balance gap.
+    """
+    return (
+        plan.phases,
+        tuple((m.id, m.by, m.cost, tuple(sorted(m.to.items())), m.duration, m.latest,
+               m.mandatory, m.requires) for m in plan.measures),
+        plan.links,
+        tuple((k.id, k.mode, k.measures, k.count, k.deadline, k.weight) for k in plan.milestones),
+        plan.objective,
+        tuple(plan.rules.exposure_limit(p.id) is not None for p in plan.parties),
+        plan.horizon.capacity is not None,
+        tuple(sorted(plan.rules.min_received)),
+        plan.rules.balance.among if plan.rules.balance else None,
+    )
+
+
+class Formulation:
+    """The PuLP model of one plan, with handles to update its parameters in place."""
+
+    def __init__(self, plan: Plan, *, elastic: bool = False,
+                 pins: Mapping[str, int] | None = None) -> None:
+        self.plan = plan
+        self.elastic = elastic
+        self.key = structure_key(plan)
+        self.windows = structural_windows(plan)
+        self.problem = pulp.LpProblem(_clean(plan.name) or "roadmap",
+                                      pulp.LpMinimize if elastic else pulp.LpMaximize)
+        self.variables: list[pulp.LpVariable] = []
+        self.rows: list[pulp.LpConstraint] = []
+        self.started: dict[str, dict[int, pulp.LpVariable]] = {}
+        self.holding: dict[str, dict[int, pulp.LpVariable]] = {}
+        self.relax: dict[Rule, pulp.LpVariable] = {}
+        self.exposure_rows: dict[str, list[pulp.LpConstraint]] = {}
+        self.capacity_rows: dict[int, pulp.LpConstraint] = {}
+        self.min_received_rows: dict[str, pulp.LpConstraint] = {}
+        self.gap_row: pulp.LpConstraint | None = None
+        self.pinned: dict[str, int] = dict(pins or {})
+        self._build()
+        self.impossible: list[str] = []
+        self.apply(plan, pins)
+
+    # -- expressions ---------------------------------------------------------------
+
+    def s(self, mid: str, t: int) -> pulp.LpVariable | None:
+        """S_m(t) as a variable, or None where it is identically 0."""
+        window = self.windows[mid]
+        if window is None or t < window[0]:
+            return None
+        return self.started[mid][min(t, window[1])]
+
+    def scheduled(self, mid: str) -> pulp.LpVariable | None:
+        """z_m = S_m(T): whether the measure is scheduled at all."""
+        window = self.windows[mid]
+        return None if window is None else self.started[mid][window[1]]
+
+    def done(self, mid: str, t: int) -> pulp.LpVariable | None:
+        """D_m(t) = S_m(t - d_m + 1)."""
+        return self.s(mid, t - self.plan.measure_by_id[mid].duration + 1)
+
+    # -- building ------------------------------------------------------------------
+
+    def _variable(self, name: str, cat: str = pulp.LpBinary, low: float = 0,
+                  high: float | None = 1) -> pulp.LpVariable:
+        var = self.problem.add_variable(name, low, high, cat)
+        self.variables.append(var)
+        return var
+
+    def _row(self, name: str, terms: Terms, sense: int, rhs: float,
+             rule: Rule | None = None, big_m: float = 0.0) -> pulp.LpConstraint:
+        if rule is not None and self.elastic:
+            relax = self.relax.get(rule)
+            if relax is None:
+                relax = self._variable(_clean(f"relax_{rule.kind}_{rule.subject}"))
+                self.relax[rule] = relax
+            terms[relax] = terms.get(relax, 0.0) + (-big_m if sense == LE else big_m)
+        row = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, _clean(name), rhs)
+        self.problem.addConstraint(row)
+        self.rows.append(row)
+        return row
+
+    def _build(self) -> None:
+        plan, T = self.plan, self.plan.phases
+        for m in plan.measures:
+            window = self.windows[m.id]
+            if window is None:
+                continue
+            first, last = window
+            steps = {t: self._variable(_clean(f"started_{m.id}_{t}")) for t in range(first, last + 1)}
+            self.started[m.id] = steps
+            for t in range(first, last):
+                self._row(f"monotone_{m.id}_{t}", {steps[t]: 1.0, steps[t + 1]: -1.0}, LE, 0.0)
+        self._requires()
+        self._links()
+        self._mandatory()
+        self._pins()
+        if plan.horizon.capacity is not None:
+            self._capacity(T)
+        self._exposure(T)
+        self._received()
+        self._milestones(T)
+        self._objective(T)
+
+    def _requires(self) -> None:
+        for m in self.plan.measures:
+            window = self.windows[m.id]
+            if window is None:
+                continue
+            first, last = window
+            for p in m.requires:
+                pw = self.windows[p]
+                assert pw is not None  # structural_windows kills m when p is dead
+                dp = self.plan.measure_by_id[p].duration
+                for t in range(first, min(last, pw[1] + dp) + 1):
+                    self._row(f"requires_{m.id}_{p}_{t}",
+                              {self.started[m.id][t]: 1.0, self.started[p][t - dp]: -1.0}, LE, 0.0)
+                if last > pw[1] + dp:
+                    self._row(f"requires_{m.id}_{p}", {self.started[m.id][last]: 1.0,
+                                                       self.started[p][pw[1]]: -1.0}, LE, 0.0)
+
+    def _links(self) -> None:
+        for i, link in enumerate(self.plan.links):
+            live = [x for x in link.measures if self.windows[x] is not None]
+            tag = "_".join(link.measures)
+            if link.kind == "exclusive":
+                if len(live) > 1:
+                    terms: Terms = {}
+                    for x in live:
+                        _add(terms, self.scheduled(x), 1.0)
+                    self._row(f"exclusive{i}_{tag}", terms, LE, 1.0)
+                continue
+            if len(live) < len(link.measures):
+                continue  # windows left every member dead
+            for a, b in zip(live, live[1:]):
+                self._row(f"reciprocal{i}_{a}_{b}", {self.scheduled(a): 1.0, self.scheduled(b): -1.0}, EQ, 0.0)  # type: ignore[dict-item]
+            for x in live:
+                for c in live:
+                    if x == c:
+                        continue
+                    cw = self.windows[c]
+                    xw = self.windows[x]
+                    assert cw is not None and xw is not None
+                    for t in range(xw[0], xw[1] + 1):
+                        if cw[0] <= t + link.within < cw[1]:
+                            self._row(f"within{i}_{x}_{c}_{t}", {self.started[x][t]: 1.0,
+                                                                 self.started[c][t + link.within]: -1.0}, LE, 0.0)
+
+    def _mandatory(self) -> None:
+        for m in self.plan.measures:
+            if m.mandatory:
+                terms: Terms = {}
+                _add(terms, self.scheduled(m.id), 1.0)
+                self._row(f"mandatory_{m.id}", terms, GE, 1.0, Rule("mandatory", m.id), 1.0)
+
+    def _pins(self) -> None:
+        if not self.elastic:
+            return  # pins are bounds in the exact model (see apply)
+        for mid, phase in self.pinned.items():
+            rule = Rule("pin", mid)
+            terms: Terms = {}
+            _add(terms, self.s(mid, phase), 1.0)
+            self._row(f"pin_{mid}_started", terms, GE, 1.0, rule, 1.0)
+            before = self.s(mid, phase - 1)
+            if before is not None:
+                self._row(f"pin_{mid}_not_before", {before: 1.0}, LE, 0.0, rule, 1.0)
+
+    def _capacity(self, T: int) -> None:
+        live = [m for m in self.plan.measures if self.windows[m.id] is not None]
+        for t in range(1, T + 1):
+            terms: Terms = {}
+            for m in live:
+                _add(terms, self.s(m.id, t), 1.0)
+                _add(terms, self.s(m.id, t - m.duration), -1.0)
+            self.capacity_rows[t] = self._row(f"capacity_{t}", terms, LE, 0.0, Rule("capacity"),
+                                              float(len(live)))
+
+    def _exposure(self, T: int) -> None:
+        rules = self.plan.rules
+        for party in self.plan.parties:
+            if rules.exposure_limit(party.id) is None:
+                continue
+            gives = [m for m in self.plan.measures if m.by == party.id and m.cost > 0
+                     and self.windows[m.id] is not None]
+            if not gives:
+                continue
+            gets = [m for m in self.plan.measures if m.to.get(party.id, 0) > 0
+                    and self.windows[m.id] is not None]
+            big_m = sum(m.cost for m in gives)
+            rows = []
+            for t in range(1, T + 1):
+                terms: Terms = {}
+                for m in gives:
+                    _add(terms, self.s(m.id, t), m.cost)
+                for m in gets:
+                    _add(terms, self.done(m.id, t), -m.to[party.id])
+                rows.append(self._row(f"exposure_{party.id}_{t}", terms, LE, 0.0,
+                                      Rule("max_exposure", party.id), big_m))
+            self.exposure_rows[party.id] = rows
+
+    def _received_terms(self, party: str) -> Terms:
+        terms: Terms = {}
+        for m in self.plan.measures:
+            if m.to.get(party, 0) > 0:
+                _add(terms, self.scheduled(m.id), m.to[party])
+        return terms
+
+    def _received(self) -> None:
+        rules = self.plan.rules
+        for party, least in rules.min_received.items():
+            self.min_received_rows[party] = self._row(
+                f"min_received_{party}", self._received_terms(party), GE, 0.0,
+                Rule("min_received", party), least)
+        if rules.balance is None:
+            return
+        top = sum(sum(m.to.values()) for m in self.plan.measures)
+        high = self._variable("balance_high", pulp.LpContinuous, 0, None)
+        low = self._variable("balance_low", pulp.LpContinuous, 0, None)
+        for party in rules.balance.among:
+            terms = self._received_terms(party)
+            terms[high] = -1.0
+            self._row(f"balance_below_{party}", terms, LE, 0.0)
+            terms = self._received_terms(party)
+            terms[low] = -1.0
+            self._row(f"balance_above_{party}", terms, GE, 0.0)
+        self.gap_row = self._row("balance_gap", {high: 1.0, low: -1.0}, LE, 0.0, Rule("balance"), top)
+
+    def _milestones(self, T: int) -> None:
+        for k in self.plan.milestones:
+            firsts = sorted(w[0] + self.plan.measure_by_id[x].duration - 1
+                            for x in k.measures if (w := self.windows[x]) is not None)
+            start = firsts[k.count - 1] if len(firsts) >= k.count else T + 1
+            binary = k.mode == "at_least" and k.count > 1
+            holds = {t: self._variable(_clean(f"holds_{k.id}_{t}"),
+                                       pulp.LpBinary if binary else pulp.LpContinuous)
+                     for t in range(start, T + 1)}
+            self.holding[k.id] = holds
+            for t, y in holds.items():
+                if k.mode == "all":
+                    for x in k.measures:
+                        terms: Terms = {y: 1.0}
+                        _add(terms, self.done(x, t), -1.0)
+                        self._row(f"milestone_{k.id}_{x}_{t}", terms, LE, 0.0)
+                else:
+                    terms = {y: float(k.count)}
+                    for x in k.measures:
+                        _add(terms, self.done(x, t), -1.0)
+                    self._row(f"milestone_{k.id}_{t}", terms, LE, 0.0)
+            if k.deadline is not None:
+                terms = {}
+                _add(terms, holds.get(k.deadline), 1.0)
+                self._row(f"deadline_{k.id}", terms, GE, 1.0, Rule("deadline", k.id), 1.0)
+
+    def _objective(self, T: int) -> None:
+        if self.elastic:
+            self.problem.setObjective(pulp.LpAffineExpression({v: 1.0 for v in self.relax.values()}))
+            return
+        w_benefit, w_milestones = self.plan.objective.benefit, self.plan.objective.milestones
+        terms: Terms = {}
+        for m in self.plan.measures:
+            steps = self.started.get(m.id)
+            if not steps or m.net == 0 or w_benefit == 0:
+                continue
+            last = max(steps)
+            coef = w_benefit * m.net
+            for v in steps.values():
+                _add(terms, v, coef)
+            _add(terms, steps[last], coef * (T - m.duration + 1 - last))
+        for k in self.plan.milestones:
+            if k.weight and w_milestones:
+                for y in self.holding[k.id].values():
+                    _add(terms, y, w_milestones * k.weight)
+        self.problem.setObjective(pulp.LpAffineExpression(terms))
+
+    # -- parameters ----------------------------------------------------------------
+
+    def apply(self, plan: Plan, pins: Mapping[str, int] | None = None) -> None:
+        """Set the parameters of ``plan`` (same structure key) on the model in place.
+
+        Records in :attr:`impossible` the bounds that contradict each other (a pin
+        outside a measure's window, a pinned measure that is unavailable), so a caller
+        can skip the solver and diagnose at once.
+        """
+        if structure_key(plan) != self.key:
+            raise ValueError("plan has a different structure; build a new Formulation")
+        self.plan = plan
+        pins = dict(pins or {})
+        self.impossible = []
+        for m in plan.measures:
+            steps = self.started.get(m.id, {})
+            pin = pins.get(m.id) if not self.elastic else None
+            if pin is not None and (pin not in steps or pin < m.earliest or m.id in plan.unavailable):
+                self.impossible.append(m.id)
+            for t, var in steps.items():
+                closed = t < m.earliest or m.id in plan.unavailable or (pin is not None and t < pin)
+                var.upBound = 0 if closed else 1
+                var.lowBound = 1 if pin is not None and t >= pin and not closed else 0
+        for party, rows in self.exposure_rows.items():
+            limit = plan.rules.exposure_limit(party)
+            assert limit is not None
+            for row in rows:
+                row.changeRHS(limit)
+        for t, row in self.capacity_rows.items():
+            row.changeRHS(float(plan.horizon.capacity_at(t) or 0))
+        for party, row in self.min_received_rows.items():
+            row.changeRHS(plan.rules.min_received[party])
+        if self.gap_row is not None and plan.rules.balance is not None:
+            self.gap_row.changeRHS(plan.rules.balance.max_gap)
+
+    def starts(self, values: Mapping[pulp.LpVariable, float]) -> dict[str, int]:
+        """Read the schedule ``{measure: start}`` from variable values."""
+        out: dict[str, int] = {}
+        for mid, steps in self.started.items():
+            for t, var in steps.items():
+                if values.get(var, 0.0) > 0.5:
+                    out[mid] = t
+                    break
+        return out
+
+
+def _add(terms: Terms, var: pulp.LpVariable | None, coef: float) -> None:
+    if var is not None and coef:
+        terms[var] = terms.get(var, 0.0) + coef
+
+
+def _clean(name: str) -> str:
+    """A name any MPS reader accepts: ids keep their letters, '-' becomes '_'."""
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)[:255]

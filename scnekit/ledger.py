@@ -1,0 +1,65 @@
+"""What a schedule means under FORMAT.md section 2: received value, committed cost,
+exposure, milestones achieved and the objective J, recomputed from the starts alone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import Plan
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Per-party arrays over phases 1..T (index 0 is phase 1)."""
+
+    received: dict[str, np.ndarray]
+    committed: dict[str, np.ndarray]
+    achieved: dict[str, int | None]
+    objective: float
+
+    @property
+    def exposure(self) -> dict[str, np.ndarray]:
+        return {p: self.committed[p] - self.received[p] for p in self.committed}
+
+
+def completion(plan: Plan, starts: Mapping[str, int]) -> dict[str, int]:
+    """c_m = s_m + d_m - 1 for each scheduled measure."""
+    return {m: s + plan.measure_by_id[m].duration - 1 for m, s in starts.items()}
+
+
+def achieved_phase(plan: Plan, done: Mapping[str, int]) -> dict[str, int | None]:
+    """a_k: the first phase at which each milestone holds, or None."""
+    out: dict[str, int | None] = {}
+    for k in plan.milestones:
+        times = sorted(done[m] for m in k.measures if m in done)
+        out[k.id] = times[k.count - 1] if len(times) >= k.count else None
+    return out
+
+
+def evaluate(plan: Plan, starts: Mapping[str, int]) -> Ledger:
+    """The ledger of a schedule ``{measure: start}`` (feasible or not)."""
+    T = plan.phases
+    done = completion(plan, starts)
+    received = {p.id: np.zeros(T + 2) for p in plan.parties}
+    committed = {p.id: np.zeros(T + 2) for p in plan.parties}
+    benefit = 0.0
+    for mid, s in starts.items():
+        m = plan.measure_by_id[mid]
+        committed[m.by][min(s, T + 1)] += m.cost
+        c = done[mid]
+        for party, value in m.to.items():
+            received[party][min(c, T + 1)] += value
+        benefit += m.net * max(0, T - c + 1)
+    achieved = achieved_phase(plan, done)
+    reward = sum(k.weight * (T - achieved[k.id] + 1) for k in plan.milestones
+                 if achieved[k.id] is not None and achieved[k.id] <= T)  # type: ignore[operator]
+    objective = plan.objective.benefit * benefit + plan.objective.milestones * reward
+    return Ledger(
+        received={p: np.cumsum(v)[1:T + 1] for p, v in received.items()},
+        committed={p: np.cumsum(v)[1:T + 1] for p, v in committed.items()},
+        achieved=achieved,
+        objective=float(objective),
+    )

@@ -1,0 +1,58 @@
+"""A roadmap as plain text for a person at a terminal."""
+
+from __future__ import annotations
+
+from .roadmap import Roadmap
+
+
+def _width(values: list[str], floor: int = 0) -> int:
+    return max([floor, *(len(v) for v in values)])
+
+
+def text_report(roadmap: Roadmap) -> str:
+    """The roadmap by phase: what starts, what completes, milestones and exposure."""
+    plan = roadmap.plan
+    lines = [f"{plan.name} - scenario '{roadmap.scenario}'"]
+    if not roadmap.is_ok:
+        if roadmap.status == "infeasible":
+            lines.append("No roadmap keeps every rule. These rules cannot all hold together:")
+            lines += [f"  - [{c.rule}] {c.detail}" for c in roadmap.conflicts]
+        else:
+            lines.append(f"Status {roadmap.status}: the time limit ran out before any roadmap was found.")
+        lines.append(f"({roadmap.seconds:.2f} s)")
+        return "\n".join(lines) + "\n"
+    gap = f", gap {roadmap.gap:.2%}" if roadmap.status == "feasible" and roadmap.gap else ""
+    lines.append(f"Status {roadmap.status}{gap}, objective {roadmap.objective:g}, "
+                 f"{len(roadmap.starts)} of {len(plan.measures)} measures scheduled, "
+                 f"{roadmap.seconds:.2f} s")
+    schedule = roadmap.schedule
+    ids = _width(list(schedule["measure"]), 8)
+    bys = _width(list(schedule["by"]), 2)
+    for t in range(1, plan.phases + 1):
+        starting = schedule[schedule["start"] == t]
+        ending = schedule[(schedule["end"] == t) & (schedule["start"] != t)]
+        lines.append("")
+        lines.append(f"Phase {t} ({plan.horizon.label(t)})" if plan.horizon.labels else f"Phase {t}")
+        if starting.empty and ending.empty:
+            lines.append("  (nothing starts or completes)")
+        for r in starting.itertuples():
+            span = "" if r.start == r.end else f"  -> completes phase {r.end}"
+            lines.append(f"  start  {r.measure:<{ids}}  by {r.by:<{bys}}  {r.title}{span}")
+        for r in ending.itertuples():
+            lines.append(f"  done   {r.measure:<{ids}}  by {r.by:<{bys}}  {r.title}")
+    if plan.milestones:
+        lines += ["", "Milestones"]
+        width = _width([k.id for k in plan.milestones])
+        for row in roadmap.milestones.itertuples():
+            got = "never" if row.achieved is None or str(row.achieved) == "<NA>" else f"phase {row.achieved}"
+            due = "" if row.deadline is None or str(row.deadline) == "<NA>" else f"  (deadline phase {row.deadline})"
+            lines.append(f"  {row.milestone:<{width}}  achieved {got}{due}")
+    lines += ["", "Exposure by phase (cost committed minus value received)"]
+    exposure = roadmap.exposure
+    width = _width(list(exposure.columns), 5)
+    lines.append("  " + " " * width + "".join(f"{t:>7}" for t in exposure.index))
+    for party in exposure.columns:
+        limit = plan.rules.exposure_limit(party)
+        cap = f"   limit {limit:g}" if limit is not None else ""
+        lines.append(f"  {party:<{width}}" + "".join(f"{v:>7g}" for v in exposure[party]) + cap)
+    return "\n".join(lines) + "\n"

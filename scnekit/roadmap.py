@@ -1,0 +1,139 @@
+"""The result of a solve: a roadmap with its status, ledgers and (if infeasible) conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from .ledger import Ledger, evaluate
+from .model import Plan
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A rule that cannot hold together with the others named beside it."""
+
+    rule: str
+    detail: str
+    subject: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"rule": self.rule, "detail": self.detail}
+        if self.subject:
+            out["subject"] = self.subject
+        return out
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    """A solved scenario. ``status`` is optimal, feasible, infeasible or unknown.
+
+    ``unknown`` means a time limit stopped the solver before it found any roadmap or
+    proved there is none. The objective is recomputed from the schedule, never taken
+    from the solver.
+    """
+
+    plan: Plan
+    status: str
+    starts: Mapping[str, int] = field(default_factory=dict)
+    gap: float | None = None
+    seconds: float = 0.0
+    conflicts: tuple[Conflict, ...] = ()
+    bound: float | None = None
+    solver_seconds: float = 0.0
+    build_seconds: float = 0.0
+    pins: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def scenario(self) -> str:
+        return self.plan.scenario_id
+
+    @property
+    def is_ok(self) -> bool:
+        """Whether a roadmap was found (optimal or feasible)."""
+        return self.status in ("optimal", "feasible")
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return evaluate(self.plan, self.starts)
+
+    @property
+    def objective(self) -> float | None:
+        return self.ledger.objective if self.is_ok else None
+
+    @property
+    def achieved(self) -> dict[str, int | None]:
+        return self.ledger.achieved
+
+    @cached_property
+    def schedule(self) -> pd.DataFrame:
+        """One row per scheduled measure, in order of start."""
+        rows = []
+        horizon = self.plan.horizon
+        for mid, start in sorted(self.starts.items(), key=lambda kv: (kv[1], kv[0])):
+            m = self.plan.measure_by_id[mid]
+            end = start + m.duration - 1
+            rows.append({"measure": mid, "title": m.title, "by": m.by, "category": m.category or "",
+                         "start": start, "end": end, "start_label": horizon.label(start),
+                         "end_label": horizon.label(end), "cost": m.cost, "value": m.value,
+                         "net": m.net, "pinned": mid in self.pins})
+        columns = ["measure", "title", "by", "category", "start", "end", "start_label", "end_label",
+                   "cost", "value", "net", "pinned"]
+        return pd.DataFrame(rows, columns=columns)
+
+    @cached_property
+    def milestones(self) -> pd.DataFrame:
+        """Every milestone with the phase it is achieved (None where it never holds)."""
+        rows = []
+        for k in self.plan.milestones:
+            achieved = self.ledger.achieved.get(k.id) if self.is_ok else None
+            met = None if k.deadline is None else (achieved is not None and achieved <= k.deadline)
+            rows.append({"milestone": k.id, "title": k.title, "achieved": achieved,
+                         "deadline": k.deadline, "weight": k.weight, "on_time": met})
+        frame = pd.DataFrame(rows, columns=["milestone", "title", "achieved", "deadline", "weight", "on_time"])
+        return frame.astype({"achieved": "Int64", "deadline": "Int64"})
+
+    @cached_property
+    def exposure(self) -> pd.DataFrame:
+        """E_p(t): rows are phases 1..T, columns are parties."""
+        exposure = self.ledger.exposure if self.is_ok else {}
+        T = self.plan.phases
+        data = {p.id: (exposure[p.id] if p.id in exposure else [0.0] * T) for p in self.plan.parties}
+        return pd.DataFrame(data, index=pd.RangeIndex(1, T + 1, name="phase"))
+
+    @cached_property
+    def received(self) -> pd.DataFrame:
+        """R_p(t): value each party has received by each phase."""
+        T = self.plan.phases
+        data = {p: (v if self.is_ok else [0.0] * T) for p, v in self.ledger.received.items()}
+        return pd.DataFrame(data, index=pd.RangeIndex(1, T + 1, name="phase"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of FORMAT.md section 4."""
+        ok = self.is_ok
+        return {
+            "format": FORMAT_VERSION,
+            "scenario": self.scenario,
+            "status": self.status,
+            "objective": self.objective if ok else None,
+            "gap": (self.gap if self.gap is not None else 0.0) if ok else None,
+            "seconds": round(self.seconds, 4),
+            "schedule": [{"measure": r.measure, "start": int(r.start), "end": int(r.end)}
+                         for r in self.schedule.itertuples()] if ok else [],
+            "milestones": [{"milestone": k.id, "achieved": self.ledger.achieved.get(k.id) if ok else None}
+                           for k in self.plan.milestones],
+            "exposure": {p: [float(x) for x in self.exposure[p]] for p in self.exposure.columns},
+            "conflicts": [c.to_dict() for c in self.conflicts],
+        }
+
+    def __repr__(self) -> str:
+        head = f"Roadmap({self.plan.name!r}, scenario={self.scenario!r}, status={self.status!r}"
+        if self.is_ok:
+            head += f", objective={self.objective:g}, measures={len(self.starts)}"
+        return head + f", seconds={self.seconds:.3f})"

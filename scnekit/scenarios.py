@@ -1,0 +1,53 @@
+"""Apply a scenario's ``unavailable`` and ``set`` to the base plan (FORMAT.md section 1)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import UsageError
+from .model import Plan, Scenario
+
+_LIST_SECTIONS = ("measures", "milestones", "parties")
+
+
+def apply_overrides(document: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """A copy of ``document`` with the scenario's ``set`` values written in.
+
+    Paths must already be valid (see :mod:`scnekit.validate`).
+    """
+    doc = copy.deepcopy(dict(document))
+    for path, value in scenario.set.items():
+        section, *rest = path.split(".")
+        if section in _LIST_SECTIONS:
+            ident, field = rest
+            for item in doc[section]:
+                if item.get("id") == ident:
+                    item[field] = copy.deepcopy(value)
+        else:
+            node = doc.get(section)
+            if not isinstance(node, dict):
+                node = {}
+                doc[section] = node
+            node[rest[0]] = copy.deepcopy(value)
+    return doc
+
+
+def select(plan: Plan, scenario_id: str | None) -> Plan:
+    """The model a scenario selects; ``None`` or ``base`` is the plan as written."""
+    from .validate import parse_effective
+
+    if scenario_id is None or scenario_id == plan.scenario_id:
+        return plan
+    if plan.scenario_id != "base":
+        raise UsageError("select scenarios from the base plan, not from another scenario")
+    if scenario_id == "base":
+        return plan
+    scenario = plan.scenario_by_id.get(scenario_id)
+    if scenario is None:
+        known = ", ".join(plan.scenario_ids)
+        raise UsageError(f"no scenario '{scenario_id}' in {plan.name!r}; it has: {known}")
+    document = apply_overrides(plan.document, scenario)
+    return parse_effective(document, scenario_id, frozenset(scenario.unavailable), plan.document,
+                           plan.path)

@@ -1,0 +1,429 @@
+"""Turn a plain scenario document into a validated :class:`~scnekit.model.Plan`.
+
+Every problem is collected with its field path; one :class:`InputError` lists them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InputError
+from .fields import ID_PATTERN, FieldReader
+from .model import (
+    Balance,
+    Horizon,
+    Link,
+    Measure,
+    Milestone,
+    Objective,
+    Party,
+    Plan,
+    Rules,
+    Scenario,
+)
+
+FORMAT_VERSION = 1
+TOP_KEYS = ("scnekit", "name", "description", "horizon", "parties", "measures", "links",
+            "milestones", "rules", "objective", "scenarios")
+HORIZON_KEYS = ("phases", "labels", "capacity")
+PARTY_KEYS = ("id", "name", "kind", "backers", "notes", "source")
+PARTY_KINDS = ("area", "external", "mediator", "civil_society")
+MEASURE_KEYS = ("id", "title", "category", "by", "cost", "to", "duration", "earliest", "latest",
+                "mandatory", "requires", "tags", "source", "notes")
+LINK_KEYS = ("kind", "measures", "within")
+MILESTONE_KEYS = ("id", "title", "all", "any", "at_least", "deadline", "weight", "notes", "source")
+RULES_KEYS = ("max_exposure", "min_received", "balance")
+OBJECTIVE_KEYS = ("benefit", "milestones")
+SCENARIO_KEYS = ("id", "description", "notes", "unavailable", "set")
+SET_SECTIONS: dict[str, tuple[str, ...]] = {
+    "measures": MEASURE_KEYS,
+    "milestones": MILESTONE_KEYS,
+    "parties": PARTY_KEYS,
+    "rules": RULES_KEYS,
+    "objective": OBJECTIVE_KEYS,
+    "horizon": HORIZON_KEYS,
+}
+
+
+def parse_plan(document: Any, file: str | None = None) -> Plan:
+    """Validate a whole scenario file, its scenarios included, and return the base plan."""
+    return _Parser(file).plan(document, check_scenarios=True)
+
+
+def parse_effective(document: Any, scenario_id: str, unavailable: frozenset[str],
+                    base_document: Mapping[str, Any], file: str | None) -> Plan:
+    """Validate a document that a scenario's overrides produced."""
+    return _Parser(file).plan(document, check_scenarios=False, scenario_id=scenario_id,
+                              unavailable=unavailable, base_document=base_document)
+
+
+class _Parser(FieldReader):
+    def plan(self, document: Any, *, check_scenarios: bool, scenario_id: str = "base",
+             unavailable: frozenset[str] = frozenset(),
+             base_document: Mapping[str, Any] | None = None) -> Plan:
+        doc = self.mapping(document, "", TOP_KEYS)
+        if doc is None:
+            raise InputError(self.problems)
+        self._version(doc)
+        name = self.text(doc, "name", "", required=True) or ""
+        description = self.text(doc, "description", "")
+        horizon = self._horizon(doc.get("horizon"), "horizon") if "horizon" in doc else None
+        if horizon is None and "horizon" not in doc:
+            self.problem("horizon", "required field is missing")
+        phases = horizon.phases if horizon else None
+        parties = self._parties(doc)
+        party_ids = [p.id for p in parties]
+        measure_ids = self._ids(doc.get("measures"), "measures")
+        measures = self._measures(doc, phases, party_ids, measure_ids)
+        links = self._links(doc.get("links"), measure_ids)
+        milestones = self._milestones(doc.get("milestones"), phases, measure_ids)
+        rules = self._rules(doc.get("rules"), party_ids)
+        objective = self._objective(doc.get("objective"))
+        scenarios = self._scenarios(doc.get("scenarios"), measure_ids, document, check_scenarios)
+        if self.problems:
+            raise InputError(self.problems)
+        assert horizon is not None
+        return Plan(name=name, description=description, horizon=horizon, parties=parties,
+                    measures=measures, links=links, milestones=milestones, rules=rules,
+                    objective=objective, scenarios=scenarios, scenario_id=scenario_id,
+                    unavailable=unavailable,
+                    document=base_document if base_document is not None else document,
+                    path=self.file)
+
+    def _version(self, doc: dict[str, Any]) -> None:
+        if "scnekit" not in doc:
+            self.problem("scnekit", "required field is missing (the format version: scnekit: 1)")
+        elif doc["scnekit"] != FORMAT_VERSION or isinstance(doc["scnekit"], bool):
+            self.problem("scnekit", f"unsupported format version {doc['scnekit']!r}; "
+                                    f"this scnekit reads version {FORMAT_VERSION}")
+
+    def _horizon(self, node: Any, path: str) -> Horizon | None:
+        h = self.mapping(node, path, HORIZON_KEYS)
+        if h is None:
+            return None
+        phases = self.whole(h, "phases", path, None, required=True, low=1)
+        if phases is None:
+            return None
+        labels = None
+        if h.get("labels") is not None:
+            labels = self.texts(h, "labels", path)
+            if len(labels) != phases:
+                self.problem(f"{path}.labels", f"must give exactly {phases} labels (one per phase), "
+                                               f"got {len(labels)}")
+        capacity = None
+        cap = h.get("capacity")
+        if isinstance(cap, list):
+            if len(cap) != phases:
+                self.problem(f"{path}.capacity", f"must give exactly {phases} numbers (one per "
+                                                 f"phase), got {len(cap)}")
+            capacity = tuple(self.whole_value(c, f"{path}.capacity[{i}]", 0) or 0
+                             for i, c in enumerate(cap))
+        elif cap is not None:
+            single = self.whole_value(cap, f"{path}.capacity", None)
+            capacity = None if single is None else (single,) * phases
+        return Horizon(phases=phases, labels=labels, capacity=capacity)
+
+    def _ids(self, node: Any, section: str) -> list[str]:
+        """The valid ids of a list section, each problem (bad id, duplicate) noted once."""
+        ids: list[str] = []
+        if not isinstance(node, list):
+            return ids
+        for i, item in enumerate(node):
+            if not isinstance(item, dict) or "id" not in item:
+                continue
+            ident = self.ident(item["id"], f"{section}[{i}].id")
+            if ident is None:
+                continue
+            if ident in ids:
+                self.problem(f"{section}[{i}].id", f"duplicate id '{ident}' "
+                                                   f"(first at {section}[{ids.index(ident)}])")
+            else:
+                ids.append(ident)
+        return ids
+
+    def _parties(self, doc: dict[str, Any]) -> tuple[Party, ...]:
+        if "parties" not in doc:
+            self.problem("parties", "required field is missing")
+            return ()
+        party_ids = self._ids(doc["parties"], "parties")
+        out = []
+        for i, node in enumerate(self.sequence(doc["parties"], "parties", 1)):
+            path = f"parties[{i}]"
+            p = self.mapping(node, path, PARTY_KEYS)
+            if p is None:
+                continue
+            ident = p.get("id") if ID_PATTERN.match(str(p.get("id", ""))) else None
+            if "id" not in p:
+                self.problem(f"{path}.id", "required field is missing")
+            kind = p.get("kind", "area")
+            if kind not in PARTY_KINDS:
+                self.problem(f"{path}.kind", f"must be one of {', '.join(PARTY_KINDS)}, got {kind!r}")
+                kind = "area"
+            backers = self.references(p.get("backers", []), f"{path}.backers", party_ids, "party")
+            if ident in backers:
+                self.problem(f"{path}.backers", f"party '{ident}' cannot back itself")
+            name = self.text(p, "name", path, default=ident)
+            if ident is not None:
+                out.append(Party(id=ident, name=name or ident, kind=kind, backers=backers,
+                                 notes=self.text(p, "notes", path), source=self.text(p, "source", path)))
+        return tuple(out)
+
+    def _measures(self, doc: dict[str, Any], phases: int | None, party_ids: list[str],
+                  measure_ids: list[str]) -> tuple[Measure, ...]:
+        if "measures" not in doc:
+            self.problem("measures", "required field is missing")
+            return ()
+        out = []
+        for i, node in enumerate(self.sequence(doc["measures"], "measures", 1)):
+            path = f"measures[{i}]"
+            m = self.mapping(node, path, MEASURE_KEYS)
+            if m is None:
+                continue
+            if "id" not in m:
+                self.problem(f"{path}.id", "required field is missing")
+            ident = m.get("id") if ID_PATTERN.match(str(m.get("id", ""))) else None
+            by = None
+            if "by" not in m:
+                self.problem(f"{path}.by", "required field is missing")
+            else:
+                by = self.reference(m["by"], f"{path}.by", set(party_ids), "party")
+            to: dict[str, float] = {}
+            if m.get("to") is not None:
+                to_node = self.mapping(m["to"], f"{path}.to", party_ids)
+                for party, value in (to_node or {}).items():
+                    if party in party_ids:
+                        to[party] = self.number_value(value, f"{path}.to.{party}")
+            high = phases or None
+            duration = self.whole(m, "duration", path, 1, low=1) or 1
+            earliest = self.whole(m, "earliest", path, 1, low=1, high=high) or 1
+            latest = self.whole(m, "latest", path, phases, low=1, high=high) or phases or 1
+            if earliest > latest:
+                self.problem(f"{path}.latest", f"latest start {latest} is before earliest start {earliest}")
+            requires = self.references(m.get("requires", []), f"{path}.requires", measure_ids, "measure")
+            if ident in requires:
+                self.problem(f"{path}.requires", f"measure '{ident}' cannot require itself")
+            measure = Measure(
+                id=ident or "", title=self.text(m, "title", path, default=ident) or "", by=by or "",
+                cost=self.number(m, "cost", path, 0.0), to=to, duration=duration,
+                earliest=earliest, latest=latest, mandatory=self.flag(m, "mandatory", path, False),
+                requires=requires, category=self.text(m, "category", path), tags=self.texts(m, "tags", path),
+                source=self.text(m, "source", path), notes=self.text(m, "notes", path))
+            out.append(measure)
+        self._cycles(out)
+        return tuple(out)
+
+    def _cycles(self, measures: list[Measure]) -> None:
+        requires = {m.id: m.requires for m in measures if m.id}
+        index = {m.id: i for i, m in enumerate(measures) if m.id}
+        state: dict[str, int] = {}
+        reported: set[frozenset[str]] = set()
+
+        def visit(node: str, trail: list[str]) -> None:
+            state[node] = 1
+            trail.append(node)
+            for nxt in requires.get(node, ()):
+                if state.get(nxt) == 1:
+                    cycle = trail[trail.index(nxt):] + [nxt]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        self.problem(f"measures[{index[nxt]}].requires",
+                                     "requires forms a cycle: " + " -> ".join(cycle))
+                elif nxt in requires and state.get(nxt) is None:
+                    visit(nxt, trail)
+            trail.pop()
+            state[node] = 2
+
+        for mid in requires:
+            if mid not in state:
+                visit(mid, [])
+
+    def _links(self, node: Any, measure_ids: list[str]) -> tuple[Link, ...]:
+        if node is None:
+            return ()
+        out = []
+        for i, item in enumerate(self.sequence(node, "links")):
+            path = f"links[{i}]"
+            ln = self.mapping(item, path, LINK_KEYS)
+            if ln is None:
+                continue
+            kind = ln.get("kind")
+            if kind not in ("reciprocal", "exclusive"):
+                self.problem(f"{path}.kind", f"must be 'reciprocal' or 'exclusive', got {kind!r}")
+            members = self.references(ln.get("measures"), f"{path}.measures", measure_ids, "measure",
+                                      min_items=2) if "measures" in ln else ()
+            if "measures" not in ln:
+                self.problem(f"{path}.measures", "required field is missing")
+            within = self.whole(ln, "within", path, 0) or 0
+            if kind == "exclusive" and "within" in ln:
+                self.problem(f"{path}.within", "applies to reciprocal links only")
+            if kind in ("reciprocal", "exclusive"):
+                out.append(Link(kind=kind, measures=members, within=within))
+        return tuple(out)
+
+    def _milestones(self, node: Any, phases: int | None, measure_ids: list[str]) -> tuple[Milestone, ...]:
+        if node is None:
+            return ()
+        self._ids(node, "milestones")
+        out = []
+        for i, item in enumerate(self.sequence(node, "milestones")):
+            path = f"milestones[{i}]"
+            k = self.mapping(item, path, MILESTONE_KEYS)
+            if k is None:
+                continue
+            if "id" not in k:
+                self.problem(f"{path}.id", "required field is missing")
+            ident = k.get("id") if ID_PATTERN.match(str(k.get("id", ""))) else None
+            forms = [f for f in ("all", "any", "at_least") if f in k]
+            if len(forms) != 1:
+                self.problem(path, "must have exactly one of all, any, at_least"
+                             + (f" (has {', '.join(forms)})" if forms else ""))
+                continue
+            form = forms[0]
+            members: tuple[str, ...] = ()
+            count = 0
+            if form == "at_least":
+                al = self.mapping(k["at_least"], f"{path}.at_least", ("count", "of"))
+                if al is None:
+                    continue
+                if "of" not in al:
+                    self.problem(f"{path}.at_least.of", "required field is missing")
+                else:
+                    members = self.references(al["of"], f"{path}.at_least.of", measure_ids, "measure",
+                                              min_items=1)
+                count = self.whole(al, "count", f"{path}.at_least", 1, required=True, low=1) or 1
+                if members and count > len(members):
+                    self.problem(f"{path}.at_least.count",
+                                 f"count {count} exceeds the {len(members)} measures listed")
+            else:
+                members = self.references(k[form], f"{path}.{form}", measure_ids, "measure", min_items=1)
+                count = len(members) if form == "all" else 1
+            deadline = self.whole(k, "deadline", path, None, low=1, high=phases) if k.get("deadline") is not None else None
+            out.append(Milestone(id=ident or "", title=self.text(k, "title", path, default=ident) or "",
+                                 mode=form, measures=members, count=count,  # type: ignore[arg-type]
+                                 deadline=deadline, weight=self.number(k, "weight", path, 1.0),
+                                 notes=self.text(k, "notes", path), source=self.text(k, "source", path)))
+        return tuple(out)
+
+    def _rules(self, node: Any, party_ids: list[str]) -> Rules:
+        if node is None:
+            return Rules()
+        r = self.mapping(node, "rules", RULES_KEYS)
+        if r is None:
+            return Rules()
+        default: float | None = None
+        by_party: dict[str, float] = {}
+        mx = r.get("max_exposure")
+        if isinstance(mx, dict):
+            for key, value in (self.mapping(mx, "rules.max_exposure", [*party_ids, "default"]) or {}).items():
+                if key == "default":
+                    default = self.number_value(value, "rules.max_exposure.default")
+                elif key in party_ids:
+                    by_party[key] = self.number_value(value, f"rules.max_exposure.{key}")
+        elif mx is not None:
+            default = self.number_value(mx, "rules.max_exposure")
+        min_received: dict[str, float] = {}
+        if r.get("min_received") is not None:
+            for key, value in (self.mapping(r["min_received"], "rules.min_received", party_ids) or {}).items():
+                if key in party_ids:
+                    min_received[key] = self.number_value(value, f"rules.min_received.{key}")
+        balance = None
+        if r.get("balance") is not None:
+            b = self.mapping(r["balance"], "rules.balance", ("among", "max_gap"))
+            if b is not None:
+                if "among" not in b:
+                    self.problem("rules.balance.among", "required field is missing")
+                among = self.references(b.get("among", []), "rules.balance.among", party_ids, "party",
+                                        min_items=2)
+                if "max_gap" not in b:
+                    self.problem("rules.balance.max_gap", "required field is missing")
+                balance = Balance(among=among, max_gap=self.number(b, "max_gap", "rules.balance", 0.0))
+        return Rules(exposure_default=default, exposure_by_party=by_party, min_received=min_received,
+                     balance=balance)
+
+    def _objective(self, node: Any) -> Objective:
+        if node is None:
+            return Objective()
+        o = self.mapping(node, "objective", OBJECTIVE_KEYS)
+        if o is None:
+            return Objective()
+        return Objective(benefit=self.number(o, "benefit", "objective", 1.0),
+                         milestones=self.number(o, "milestones", "objective", 1.0))
+
+    def _scenarios(self, node: Any, measure_ids: list[str], document: Any,
+                   check: bool) -> tuple[Scenario, ...]:
+        if node is None:
+            return ()
+        ids = self._ids(node, "scenarios")
+        out = []
+        for i, item in enumerate(self.sequence(node, "scenarios")):
+            path = f"scenarios[{i}]"
+            s = self.mapping(item, path, SCENARIO_KEYS)
+            if s is None:
+                continue
+            if "id" not in s:
+                self.problem(f"{path}.id", "required field is missing")
+            ident = s.get("id") if s.get("id") in ids else None
+            if s.get("id") == "base":
+                self.problem(f"{path}.id", "'base' is reserved for the model as written")
+                ident = None
+            unavailable = self.references(s.get("unavailable") or [], f"{path}.unavailable",
+                                          measure_ids, "measure")
+            overrides: dict[str, Any] = {}
+            if s.get("set") is not None:
+                set_node = s["set"]
+                if not isinstance(set_node, dict):
+                    self.problem(f"{path}.set", "must be a mapping of dotted paths to values")
+                else:
+                    overrides = dict(set_node)
+                    for key in overrides:
+                        self._set_path(key, f"{path}.set['{key}']", document)
+            scenario = Scenario(id=ident or "", description=self.text(s, "description", path),
+                                unavailable=unavailable, set=overrides)
+            if ident is not None:
+                out.append(scenario)
+        if check and not self.problems:
+            self._check_effective(out, document)
+        return tuple(out)
+
+    def _set_path(self, key: Any, path: str, document: Any) -> None:
+        if not isinstance(key, str):
+            self.problem(path, "must be a dotted path such as measures.<id>.cost")
+            return
+        parts = key.split(".")
+        section = parts[0]
+        if section not in SET_SECTIONS:
+            self.problem(path, f"names nothing: '{section}' is not one of {', '.join(SET_SECTIONS)}")
+            return
+        fields = SET_SECTIONS[section]
+        if section in ("measures", "milestones", "parties"):
+            if len(parts) != 3:
+                self.problem(path, f"must have the form {section}.<id>.<field>")
+                return
+            ids = {item.get("id") for item in document.get(section) or [] if isinstance(item, dict)}
+            if parts[1] not in ids:
+                self.problem(path, f"names nothing: no {section[:-1] if section != 'parties' else 'party'} "
+                                   f"with id '{parts[1]}'")
+                return
+            field = parts[2]
+        else:
+            if len(parts) != 2:
+                self.problem(path, f"must have the form {section}.<field>")
+                return
+            field = parts[1]
+        if field not in fields or field == "id":
+            self.problem(path, f"names nothing: '{field}' is not a field of {section}")
+
+    def _check_effective(self, scenarios: list[Scenario], document: Any) -> None:
+        from .scenarios import apply_overrides
+
+        for i, scenario in enumerate(scenarios):
+            try:
+                effective = apply_overrides(document, scenario)
+                _Parser(self.file).plan(effective, check_scenarios=False)
+            except InputError as err:
+                for p in err.problems:
+                    self.problem(f"scenarios[{i}].set",
+                                 f"in scenario '{scenario.id}' the overrides make {p.path or 'the file'} "
+                                 f"invalid: {p.message}")

@@ -1,0 +1,1 @@
+"""The Jupyter layer of scnekit (imported as ``scnekit.widgets``)."""
