@@ -76,7 +76,7 @@ def _describe(plan: Plan, rule: Rule, pins: Mapping[str, int] | None, conflict: 
     others = [_short(plan, r) for r in conflict if r != rule]
     if others:
         return f"{own}, which cannot hold together with: " + "; ".join(others)
-    return f"{own}, which cannot hold at all"
+    return f"{own}, which no roadmap can satisfy given the measures' windows, requires and links"
 
 
 def _phase(plan: Plan, t: int) -> str:

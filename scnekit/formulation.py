@@ -16,6 +16,7 @@ availability, requires, links) always hold.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Mapping
 from typing import NamedTuple
 
@@ -107,7 +108,7 @@ class Formulation:
         self.variables.append(var)
         return var
 
-    def _row(self, name: str, terms: Terms, sense: int, rhs: float,
+    def _row(self, name: str, terms: Terms, sense: int, rhs: float, *,
              rule: Rule | None = None, big_m: float = 0.0) -> pulp.LpConstraint:
         if rule is not None and self.elastic:
             relax = self.relax.get(rule)
@@ -172,8 +173,11 @@ class Formulation:
                 continue
             if len(live) < len(link.measures):
                 continue  # windows left every member dead
-            for a, b in zip(live, live[1:]):
-                self._row(f"reciprocal{i}_{a}_{b}", {self.scheduled(a): 1.0, self.scheduled(b): -1.0}, EQ, 0.0)  # type: ignore[dict-item]
+            for a, b in itertools.pairwise(live):
+                terms = {}
+                _add(terms, self.scheduled(a), 1.0)
+                _add(terms, self.scheduled(b), -1.0)
+                self._row(f"reciprocal{i}_{a}_{b}", terms, EQ, 0.0)
             for x in live:
                 for c in live:
                     if x == c:
@@ -191,7 +195,7 @@ class Formulation:
             if m.mandatory:
                 terms: Terms = {}
                 _add(terms, self.scheduled(m.id), 1.0)
-                self._row(f"mandatory_{m.id}", terms, GE, 1.0, Rule("mandatory", m.id), 1.0)
+                self._row(f"mandatory_{m.id}", terms, GE, 1.0, rule=Rule("mandatory", m.id), big_m=1.0)
 
     def _pins(self) -> None:
         if not self.elastic:
@@ -200,10 +204,10 @@ class Formulation:
             rule = Rule("pin", mid)
             terms: Terms = {}
             _add(terms, self.s(mid, phase), 1.0)
-            self._row(f"pin_{mid}_started", terms, GE, 1.0, rule, 1.0)
+            self._row(f"pin_{mid}_started", terms, GE, 1.0, rule=rule, big_m=1.0)
             before = self.s(mid, phase - 1)
             if before is not None:
-                self._row(f"pin_{mid}_not_before", {before: 1.0}, LE, 0.0, rule, 1.0)
+                self._row(f"pin_{mid}_not_before", {before: 1.0}, LE, 0.0, rule=rule, big_m=1.0)
 
     def _capacity(self, T: int) -> None:
         live = [m for m in self.plan.measures if self.windows[m.id] is not None]
@@ -212,8 +216,8 @@ class Formulation:
             for m in live:
                 _add(terms, self.s(m.id, t), 1.0)
                 _add(terms, self.s(m.id, t - m.duration), -1.0)
-            self.capacity_rows[t] = self._row(f"capacity_{t}", terms, LE, 0.0, Rule("capacity"),
-                                              float(len(live)))
+            self.capacity_rows[t] = self._row(f"capacity_{t}", terms, LE, 0.0, rule=Rule("capacity"),
+                                              big_m=float(len(live)))
 
     def _exposure(self, T: int) -> None:
         rules = self.plan.rules
@@ -235,7 +239,7 @@ class Formulation:
                 for m in gets:
                     _add(terms, self.done(m.id, t), -m.to[party.id])
                 rows.append(self._row(f"exposure_{party.id}_{t}", terms, LE, 0.0,
-                                      Rule("max_exposure", party.id), big_m))
+                                      rule=Rule("max_exposure", party.id), big_m=big_m))
             self.exposure_rows[party.id] = rows
 
     def _received_terms(self, party: str) -> Terms:
@@ -250,7 +254,7 @@ class Formulation:
         for party, least in rules.min_received.items():
             self.min_received_rows[party] = self._row(
                 f"min_received_{party}", self._received_terms(party), GE, 0.0,
-                Rule("min_received", party), least)
+                rule=Rule("min_received", party), big_m=least)
         if rules.balance is None:
             return
         top = sum(sum(m.to.values()) for m in self.plan.measures)
@@ -263,7 +267,7 @@ class Formulation:
             terms = self._received_terms(party)
             terms[low] = -1.0
             self._row(f"balance_above_{party}", terms, GE, 0.0)
-        self.gap_row = self._row("balance_gap", {high: 1.0, low: -1.0}, LE, 0.0, Rule("balance"), top)
+        self.gap_row = self._row("balance_gap", {high: 1.0, low: -1.0}, LE, 0.0, rule=Rule("balance"), big_m=top)
 
     def _milestones(self, T: int) -> None:
         for k in self.plan.milestones:
@@ -289,7 +293,7 @@ class Formulation:
             if k.deadline is not None:
                 terms = {}
                 _add(terms, holds.get(k.deadline), 1.0)
-                self._row(f"deadline_{k.id}", terms, GE, 1.0, Rule("deadline", k.id), 1.0)
+                self._row(f"deadline_{k.id}", terms, GE, 1.0, rule=Rule("deadline", k.id), big_m=1.0)
 
     def _objective(self, T: int) -> None:
         if self.elastic:

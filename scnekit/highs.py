@@ -17,10 +17,7 @@ import pulp
 
 from .errors import SolverError
 
-try:
-    import highspy
-except ImportError:  # pragma: no cover - a broken install
-    highspy = None
+import highspy
 
 
 @dataclass(frozen=True)
@@ -39,12 +36,10 @@ class HighsModel:
 
     def __init__(self, problem: pulp.LpProblem, variables: list[pulp.LpVariable],
                  rows: list[pulp.LpConstraint], *, names: bool = False) -> None:
-        if highspy is None:
-            raise SolverError("HiGHS is not installed: pip install highspy")
         self.variables = variables
         self.rows = rows
         self.index = {var: i for i, var in enumerate(variables)}
-        self.highs = highspy.Highs()
+        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
         self.highs.setOptionValue("output_flag", False)
         n = len(variables)
         lower, upper = self._col_bounds()
@@ -100,7 +95,7 @@ class HighsModel:
         rows = np.arange(len(self.rows), dtype=np.int32)
         low, high = self._row_bounds()
         if len(rows):
-            self.highs.changeRowsBounds(len(rows), rows, low, high)
+            self.highs.changeRowsBounds(len(rows), rows, low, high)  # type: ignore[attr-defined]
 
     def suggest(self, values: Mapping[pulp.LpVariable, float]) -> None:
         """Offer a starting solution (HiGHS checks it and ignores it if it does not fit)."""
@@ -111,6 +106,8 @@ class HighsModel:
 
     def run(self, *, time_limit: float | None = None, gap: float = 0.0) -> Outcome:
         """Solve; ``gap`` is the relative gap at which HiGHS may stop."""
+        if not self.variables:
+            return self._run_empty()
         h = self.highs
         h.setOptionValue("time_limit", float(time_limit) if time_limit else highspy.kHighsInf)
         h.setOptionValue("mip_rel_gap", float(gap))
@@ -136,8 +133,16 @@ class HighsModel:
         objective = bound = None
         if has_solution and state != "infeasible":
             col = np.asarray(h.getSolution().col_value)
-            values = dict(zip(self.variables, col.tolist()))
+            values = dict(zip(self.variables, col.tolist(), strict=True))
             objective = float(info.objective_function_value)
             dual = float(info.mip_dual_bound)
             bound = dual if math.isfinite(dual) else (objective if state == "optimal" else None)
         return Outcome(state, values, objective, bound, seconds)
+
+    def _run_empty(self) -> Outcome:
+        """A model without columns (nothing can be scheduled): feasible iff every row admits 0."""
+        low, high = self._row_bounds()
+        feasible = bool(np.all(low <= 1e-9) and np.all(high >= -1e-9))
+        if not feasible:
+            return Outcome("infeasible", {}, None, None, 0.0)
+        return Outcome("optimal", {}, self.offset, self.offset, 0.0)

@@ -20,13 +20,14 @@ class _StrictSafeLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if isinstance(key, (str, int, float, bool)) and key in seen:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
             )
-        seen.add(key) if isinstance(key, (str, int, float, bool)) else None
+        if isinstance(key, (str, int, float, bool)):
+            seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
 

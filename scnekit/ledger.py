@@ -54,8 +54,8 @@ def evaluate(plan: Plan, starts: Mapping[str, int]) -> Ledger:
             received[party][min(c, T + 1)] += value
         benefit += m.net * max(0, T - c + 1)
     achieved = achieved_phase(plan, done)
-    reward = sum(k.weight * (T - achieved[k.id] + 1) for k in plan.milestones
-                 if achieved[k.id] is not None and achieved[k.id] <= T)  # type: ignore[operator]
+    reward = sum(k.weight * (T - phase + 1) for k in plan.milestones
+                 if (phase := achieved[k.id]) is not None)
     objective = plan.objective.benefit * benefit + plan.objective.milestones * reward
     return Ledger(
         received={p: np.cumsum(v)[1:T + 1] for p, v in received.items()},

@@ -35,18 +35,19 @@ def text_report(roadmap: Roadmap) -> str:
         lines.append(f"Phase {t} ({plan.horizon.label(t)})" if plan.horizon.labels else f"Phase {t}")
         if starting.empty and ending.empty:
             lines.append("  (nothing starts or completes)")
-        for r in starting.itertuples():
-            span = "" if r.start == r.end else f"  -> completes phase {r.end}"
-            lines.append(f"  start  {r.measure:<{ids}}  by {r.by:<{bys}}  {r.title}{span}")
-        for r in ending.itertuples():
-            lines.append(f"  done   {r.measure:<{ids}}  by {r.by:<{bys}}  {r.title}")
+        for r in starting.to_dict("records"):
+            span = "" if r["start"] == r["end"] else f"  -> completes phase {r['end']}"
+            lines.append(f"  start  {r['measure']:<{ids}}  by {r['by']:<{bys}}  {r['title']}{span}")
+        for r in ending.to_dict("records"):
+            lines.append(f"  done   {r['measure']:<{ids}}  by {r['by']:<{bys}}  {r['title']}")
     if plan.milestones:
         lines += ["", "Milestones"]
         width = _width([k.id for k in plan.milestones])
-        for row in roadmap.milestones.itertuples():
-            got = "never" if row.achieved is None or str(row.achieved) == "<NA>" else f"phase {row.achieved}"
-            due = "" if row.deadline is None or str(row.deadline) == "<NA>" else f"  (deadline phase {row.deadline})"
-            lines.append(f"  {row.milestone:<{width}}  achieved {got}{due}")
+        for k in plan.milestones:
+            phase = roadmap.achieved.get(k.id)
+            got = "never" if phase is None else f"phase {phase}"
+            due = "" if k.deadline is None else f"  (deadline phase {k.deadline})"
+            lines.append(f"  {k.id:<{width}}  achieved {got}{due}")
     lines += ["", "Exposure by phase (cost committed minus value received)"]
     exposure = roadmap.exposure
     width = _width(list(exposure.columns), 5)

@@ -124,8 +124,8 @@ class Roadmap:
             "objective": self.objective if ok else None,
             "gap": (self.gap if self.gap is not None else 0.0) if ok else None,
             "seconds": round(self.seconds, 4),
-            "schedule": [{"measure": r.measure, "start": int(r.start), "end": int(r.end)}
-                         for r in self.schedule.itertuples()] if ok else [],
+            "schedule": [{"measure": mid, "start": s, "end": s + self.plan.measure_by_id[mid].duration - 1}
+                         for mid, s in sorted(self.starts.items(), key=lambda kv: (kv[1], kv[0]))] if ok else [],
             "milestones": [{"milestone": k.id, "achieved": self.ledger.achieved.get(k.id) if ok else None}
                            for k in self.plan.milestones],
             "exposure": {p: [float(x) for x in self.exposure[p]] for p in self.exposure.columns},

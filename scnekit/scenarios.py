@@ -51,3 +51,39 @@ def select(plan: Plan, scenario_id: str | None) -> Plan:
     document = apply_overrides(plan.document, scenario)
     return parse_effective(document, scenario_id, frozenset(scenario.unavailable), plan.document,
                            plan.path)
+
+
+def variant(plan: Plan, scenario_id: str | None = None, *, set: Mapping[str, Any] | None = None,
+            unavailable: tuple[str, ...] | list[str] = (), name: str = "variant") -> Plan:
+    """A scenario built on the fly: ``scenario_id``'s overrides, then ``set`` and ``unavailable``.
+
+    This is what a workshop's controls describe; :func:`as_scenario` turns the same
+    arguments into a ``scenarios`` entry that reproduces it from the file.
+    Raises :class:`~scnekit.errors.InputError` if the result is not valid.
+    """
+    from .validate import check_variant
+
+    base = plan if plan.scenario_id == "base" else select(plan, "base")
+    scenario = as_scenario(base, scenario_id, set=set, unavailable=unavailable, name=name)
+    check_variant(base, scenario)
+    document = apply_overrides(base.document, scenario)
+    from .validate import parse_effective
+
+    return parse_effective(document, name, frozenset(scenario.unavailable), base.document, base.path)
+
+
+def as_scenario(plan: Plan, scenario_id: str | None = None, *, set: Mapping[str, Any] | None = None,
+                unavailable: tuple[str, ...] | list[str] = (), name: str = "variant",
+                description: str | None = None) -> Scenario:
+    """One scenario entry combining ``scenario_id`` (if any) with further overrides."""
+    merged: dict[str, Any] = {}
+    gone: list[str] = []
+    if scenario_id not in (None, "base"):
+        start = plan.scenario_by_id.get(scenario_id)
+        if start is None:
+            raise UsageError(f"no scenario '{scenario_id}'; known: {', '.join(plan.scenario_ids)}")
+        merged.update(start.set)
+        gone.extend(start.unavailable)
+    merged.update(set or {})
+    gone.extend(x for x in unavailable if x not in gone)
+    return Scenario(id=name, description=description, unavailable=tuple(gone), set=merged)

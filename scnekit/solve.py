@@ -11,7 +11,7 @@ from .formulation import Formulation
 from .highs import HighsModel, Outcome
 from .ledger import evaluate
 from .model import Plan
-from .roadmap import Roadmap
+from .roadmap import Conflict, Roadmap
 
 OPTIMAL_GAP = 1e-6
 
@@ -46,7 +46,7 @@ class Session:
             outcome = model.run(time_limit=time_limit, gap=gap)
         self._last = outcome if outcome.values else self._last
         starts = formulation.starts(outcome.values)
-        conflicts = ()
+        conflicts: tuple[Conflict, ...] = ()
         if outcome.state == "infeasible":
             conflicts = tuple(diagnose(plan, pins, seconds=self.diagnose_seconds))
         status, rel_gap = outcome.state, None

@@ -58,6 +58,19 @@ def parse_effective(document: Any, scenario_id: str, unavailable: frozenset[str]
                               unavailable=unavailable, base_document=base_document)
 
 
+def check_variant(plan: Plan, scenario: Scenario) -> None:
+    """Validate overrides made outside the file (a workshop's controls) against ``plan``."""
+    parser = _Parser(plan.path)
+    measure_ids = [m.id for m in plan.measures]
+    parser.references(list(scenario.unavailable), "unavailable", measure_ids, "measure")
+    for key in scenario.set:
+        parser._set_path(key, f"set['{key}']", plan.document)
+    if not parser.problems:
+        parser._check_effective([scenario], plan.document)
+    if parser.problems:
+        raise InputError(parser.problems)
+
+
 class _Parser(FieldReader):
     def plan(self, document: Any, *, check_scenarios: bool, scenario_id: str = "base",
              unavailable: frozenset[str] = frozenset(),
@@ -224,7 +237,7 @@ class _Parser(FieldReader):
             trail.append(node)
             for nxt in requires.get(node, ()):
                 if state.get(nxt) == 1:
-                    cycle = trail[trail.index(nxt):] + [nxt]
+                    cycle = [*trail[trail.index(nxt):], nxt]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
@@ -299,9 +312,11 @@ class _Parser(FieldReader):
             else:
                 members = self.references(k[form], f"{path}.{form}", measure_ids, "measure", min_items=1)
                 count = len(members) if form == "all" else 1
-            deadline = self.whole(k, "deadline", path, None, low=1, high=phases) if k.get("deadline") is not None else None
+            deadline = None
+            if k.get("deadline") is not None:
+                deadline = self.whole(k, "deadline", path, None, low=1, high=phases)
             out.append(Milestone(id=ident or "", title=self.text(k, "title", path, default=ident) or "",
-                                 mode=form, measures=members, count=count,  # type: ignore[arg-type]
+                                 mode=form, measures=members, count=count,
                                  deadline=deadline, weight=self.number(k, "weight", path, 1.0),
                                  notes=self.text(k, "notes", path), source=self.text(k, "source", path)))
         return tuple(out)

@@ -42,7 +42,6 @@ def structural_windows(plan: Plan) -> dict[str, tuple[int, int] | None]:
                     if hi < last[x]:
                         last[x] = hi
                         changed = True
-        for mid in first:
-            if first[mid] > T + 1:
-                first[mid] = T + 1
+        for mid, phase in first.items():
+            first[mid] = min(phase, T + 1)
     return {mid: (first[mid], last[mid]) if first[mid] <= last[mid] else None for mid in first}

@@ -1,0 +1,65 @@
+"""The scnekit command: outputs, exit codes, the model export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import highspy
+import pytest
+
+from conftest import CASES, run_cli
+
+
+def test_json_output_has_the_contract_fields() -> None:
+    run = run_cli("solve", str(CASES / "case-1004.yaml"), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert set(answer) == {"format", "scenario", "status", "objective", "gap", "seconds", "schedule",
+                           "milestones", "exposure", "conflicts"}
+    assert answer["format"] == 1 and answer["scenario"] == "base" and answer["status"] == "optimal"
+    assert answer["objective"] == 61.0 and answer["gap"] == 0.0 and answer["conflicts"] == []
+    assert all(set(row) == {"measure", "start", "end"} for row in answer["schedule"])
+    assert {m["milestone"] for m in answer["milestones"]} == {"calm", "linkage"}
+    assert all(len(v) == 4 for v in answer["exposure"].values())
+
+
+def test_table_output_reads_by_phase() -> None:
+    run = run_cli("solve", str(CASES / "case-1004.yaml"))
+    assert run.returncode == 0
+    assert "Status optimal, objective 61" in run.stdout
+    assert "Phase 1" in run.stdout and "Milestones" in run.stdout and "Exposure by phase" in run.stdout
+
+
+def test_infeasible_table_names_conflicts() -> None:
+    run = run_cli("solve", str(CASES / "case-1003.yaml"))
+    assert run.returncode == 1
+    assert "cannot all hold together" in run.stdout and "mandatory measure 'm5'" in run.stdout
+
+
+def test_validate_summarises_a_good_file() -> None:
+    run = run_cli("validate", str(CASES / "case-1000.yaml"))
+    assert run.returncode == 0 and "valid scenario file" in run.stdout and "base, shock" in run.stdout
+
+
+def test_mps_export_solves_to_the_same_optimum_in_highs_alone(tmp_path: Path) -> None:
+    mps = tmp_path / "model.mps"
+    run = run_cli("solve", str(CASES / "case-1005.yaml"), "--scenario", "shock", "--mps", str(mps),
+                  "--format", "json")
+    assert run.returncode == 0 and mps.exists()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(mps))
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert h.getInfo().objective_function_value == pytest.approx(json.loads(run.stdout)["objective"])
+
+
+def test_time_limit_must_be_positive() -> None:
+    run = run_cli("solve", str(CASES / "case-1000.yaml"), "--time-limit", "0")
+    assert run.returncode == 2 and "--time-limit" in run.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run_cli("solve").returncode == 2
+    assert run_cli("frobnicate").returncode == 2
