@@ -32,7 +32,7 @@ def diagnose(plan: Plan, pins: Mapping[str, int] | None = None, *, seconds: floa
     if first.state not in ("optimal", "feasible"):
         return [Conflict("structure", "no roadmap exists even with every relaxable rule relaxed: "
                                       "check windows, requires, links and unavailable measures")]
-    relaxed = [r for r in rules if first.values.get(f.relax[r], 0.0) > 0.5]
+    relaxed = [r for r in rules if first.values.get(f.relax[r].name, 0.0) > 0.5]
     if not relaxed:
         return []
     enforced = _irreducible(f, model, rules, relaxed, began + seconds)
@@ -44,7 +44,7 @@ def diagnose(plan: Plan, pins: Mapping[str, int] | None = None, *, seconds: floa
 def _irreducible(f: Formulation, model: HighsModel, rules: list[Rule], relaxed: list[Rule],
                  deadline: float) -> list[Rule] | None:
     """Deletion filter over the rules; None when ``deadline`` passes first."""
-    column = {rule: model.index[f.relax[rule]] for rule in rules}
+    column = {rule: model.index[f.relax[rule].name] for rule in rules}
     cols = np.array(list(column.values()), dtype=np.int32)
     model.highs.changeColsCost(len(cols), cols, np.zeros(len(cols)))
     upper = {rule: 0.0 for rule in rules}

@@ -23,9 +23,9 @@ from typing import NamedTuple
 import pulp
 
 from .model import Plan
+from .pulp_compat import EQ, GE, LE, add_row, expression
 from .windows import structural_windows
 
-LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
 Terms = dict[pulp.LpVariable, float]
 
 
@@ -116,8 +116,7 @@ class Formulation:
                 relax = self._variable(_clean(f"relax_{rule.kind}_{rule.subject}"))
                 self.relax[rule] = relax
             terms[relax] = terms.get(relax, 0.0) + (-big_m if sense == LE else big_m)
-        row = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, _clean(name), rhs)
-        self.problem.addConstraint(row)
+        row = add_row(self.problem, terms, sense, rhs, _clean(name))
         self.rows.append(row)
         return row
 
@@ -297,7 +296,7 @@ class Formulation:
 
     def _objective(self, T: int) -> None:
         if self.elastic:
-            self.problem.setObjective(pulp.LpAffineExpression({v: 1.0 for v in self.relax.values()}))
+            self.problem.setObjective(expression({v: 1.0 for v in self.relax.values()}))
             return
         w_benefit, w_milestones = self.plan.objective.benefit, self.plan.objective.milestones
         terms: Terms = {}
@@ -314,7 +313,7 @@ class Formulation:
             if k.weight and w_milestones:
                 for y in self.holding[k.id].values():
                     _add(terms, y, w_milestones * k.weight)
-        self.problem.setObjective(pulp.LpAffineExpression(terms))
+        self.problem.setObjective(expression(terms))
 
     # -- parameters ----------------------------------------------------------------
 
@@ -351,12 +350,12 @@ class Formulation:
         if self.gap_row is not None and plan.rules.balance is not None:
             self.gap_row.changeRHS(plan.rules.balance.max_gap)
 
-    def starts(self, values: Mapping[pulp.LpVariable, float]) -> dict[str, int]:
-        """Read the schedule ``{measure: start}`` from variable values."""
+    def starts(self, values: Mapping[str, float]) -> dict[str, int]:
+        """Read the schedule ``{measure: start}`` from variable values by name."""
         out: dict[str, int] = {}
         for mid, steps in self.started.items():
             for t, var in steps.items():
-                if values.get(var, 0.0) > 0.5:
+                if values.get(var.name, 0.0) > 0.5:
                     out[mid] = t
                     break
         return out

@@ -25,7 +25,7 @@ class Outcome:
     """What one HiGHS run found."""
 
     state: str  # optimal | feasible | infeasible | unknown
-    values: dict[pulp.LpVariable, float]
+    values: dict[str, float]  # by variable name
     objective: float | None
     bound: float | None
     seconds: float
@@ -38,7 +38,7 @@ class HighsModel:
                  rows: list[pulp.LpConstraint], *, names: bool = False) -> None:
         self.variables = variables
         self.rows = rows
-        self.index = {var: i for i, var in enumerate(variables)}
+        self.index = {var.name: i for i, var in enumerate(variables)}
         self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
         self.highs.setOptionValue("output_flag", False)
         n = len(variables)
@@ -48,18 +48,19 @@ class HighsModel:
         if len(integer):
             self.highs.changeColsIntegrality(len(integer), integer,
                                              np.full(len(integer), 1, dtype=np.uint8))
-        objective = problem.objective or pulp.LpAffineExpression()
-        cost_idx = np.array([self.index[v] for v in objective], dtype=np.int32)
-        costs = np.array([objective[v] for v in objective], dtype=np.float64)
+        objective = problem.objective
+        cost_terms = list(objective.items()) if objective is not None else []
+        cost_idx = np.array([self.index[v.name] for v, _ in cost_terms], dtype=np.int32)
+        costs = np.array([c for _, c in cost_terms], dtype=np.float64)
         if len(cost_idx):
             self.highs.changeColsCost(len(cost_idx), cost_idx, costs)
-        self.offset = float(objective.constant)
+        self.offset = float(objective.constant) if objective is not None else 0.0
         sense = highspy.ObjSense.kMaximize if problem.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
         self.highs.changeObjectiveSense(sense)
         starts, indices, values = [0], [], []
         for row in rows:
             for var, coef in row.items():
-                indices.append(self.index[var])
+                indices.append(self.index[var.name])
                 values.append(coef)
             starts.append(len(indices))
         low, high = self._row_bounds()
@@ -97,7 +98,7 @@ class HighsModel:
         if len(rows):
             self.highs.changeRowsBounds(len(rows), rows, low, high)  # type: ignore[attr-defined]
 
-    def suggest(self, values: Mapping[pulp.LpVariable, float]) -> None:
+    def suggest(self, values: Mapping[str, float]) -> None:
         """Offer a starting solution (HiGHS checks it and ignores it if it does not fit)."""
         idx = np.array([self.index[v] for v in values if v in self.index], dtype=np.int32)
         vals = np.array([values[v] for v in values if v in self.index], dtype=np.float64)
@@ -129,11 +130,11 @@ class HighsModel:
             state = "unknown"
         else:
             raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
-        values: dict[pulp.LpVariable, float] = {}
+        values: dict[str, float] = {}
         objective = bound = None
         if has_solution and state != "infeasible":
             col = np.asarray(h.getSolution().col_value)
-            values = dict(zip(self.variables, col.tolist(), strict=True))
+            values = dict(zip(self.index, col.tolist(), strict=True))
             objective = float(info.objective_function_value)
             dual = float(info.mip_dual_bound)
             bound = dual if math.isfinite(dual) else (objective if state == "optimal" else None)

@@ -18,3 +18,16 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
 .venv/bin/python -m pytest "$@"
+
+# The engine on PuLP 4 as well, where a Python 3.12 is available (PuLP 4 needs it).
+PY312=$(command -v python3.12 || ls "$HOME"/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -n 1 || true)
+if [ -n "$PY312" ]; then
+  echo "== engine tests on $("$PY312" --version) with PuLP 4"
+  [ -x .venv312/bin/python ] || "$PY312" -m venv .venv312
+  .venv312/bin/python -m pip install --quiet --upgrade pip
+  .venv312/bin/python -m pip install --quiet -e '.[test]'
+  .venv312/bin/python -m pytest -q -p no:cacheprovider tests/test_cases.py tests/test_cli.py \
+    tests/test_diagnose.py tests/test_validation.py tests/test_properties.py tests/test_example.py
+else
+  echo "== no Python 3.12 here: the engine was tested on PuLP 3.3 only"
+fi

@@ -1,0 +1,33 @@
+"""The few PuLP calls whose spelling differs between PuLP 3.3 and PuLP 4.
+
+PuLP 4 (Python >= 3.12) stores rows in a Rust model: expressions come from
+``LpAffineExpression.from_dict`` and ``addConstraint`` returns the stored row. PuLP 3.3
+builds expressions from a dict and keeps the constraint object it is given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulp
+
+LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
+
+
+def expression(terms: dict[Any, float]) -> Any:
+    """A linear expression from ``{variable: coefficient}``."""
+    from_dict = getattr(pulp.LpAffineExpression, "from_dict", None)
+    return from_dict(terms) if from_dict is not None else pulp.LpAffineExpression(terms)
+
+
+def add_row(problem: pulp.LpProblem, terms: dict[Any, float], sense: int, rhs: float, name: str) -> Any:
+    """Add ``terms (sense) rhs`` to ``problem`` and return the row as the problem stores it."""
+    expr = expression(terms)
+    if sense == LE:
+        row = expr <= rhs
+    elif sense == GE:
+        row = expr >= rhs
+    else:
+        row = expr == rhs
+    stored = problem.addConstraint(row, name)
+    return stored if stored is not None else row
