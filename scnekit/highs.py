@@ -12,12 +12,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import pulp
 
 from .errors import SolverError
-
-import highspy
 
 
 @dataclass(frozen=True)
