@@ -1,0 +1,247 @@
+"""Write what a workshop changed back to its scenario file, and keep an autosave beside it.
+
+A :class:`Draft` is the state of a workshop: the scenario it started from, the overrides
+it made (``set``, ``unavailable``) and the measures it pinned to a phase. It becomes a
+new ``scenarios`` entry of the file (:func:`add_scenario`), with pins written in format
+v1 as ``earliest = latest = phase`` and ``mandatory: true``. YAML files are edited
+round-trip, so the planner's comments and layout survive; JSON files stay JSON.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .errors import InputError, Problem, UsageError
+from .fields import ID_PATTERN
+from .io import parse_text, write_text_atomic
+from .model import Plan, Scenario
+from .scenarios import as_scenario, variant
+from .validate import parse_plan
+
+AUTOSAVE_SUFFIX = ".autosave.yaml"
+AUTOSAVE_VERSION = 1
+_INDENTS = ((2, 2, 0), (2, 4, 2), (4, 4, 2), (4, 6, 4), (4, 4, 0), (4, 2, 0), (2, 3, 1), (3, 3, 0), (4, 6, 2))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A workshop's state: a scenario of the file plus overrides and pins on top of it."""
+
+    scenario: str = "base"
+    set: Mapping[str, Any] = field(default_factory=dict)
+    unavailable: tuple[str, ...] = ()
+    pins: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def edited(self) -> bool:
+        """Whether anything was changed on top of the scenario."""
+        return bool(self.set or self.unavailable or self.pins)
+
+    @property
+    def label(self) -> str:
+        """How the draft is named on screen: its scenario, marked when edited."""
+        return f"{self.scenario} (edited)" if self.edited else self.scenario
+
+    def plan(self, base: Plan) -> Plan:
+        """The model this draft describes (pins aside); raises InputError when it is not valid."""
+        return variant(base, self.scenario, set=dict(self.set), unavailable=list(self.unavailable),
+                       name=self.label)
+
+    def to_scenario(self, base: Plan, name: str, description: str | None = None) -> Scenario:
+        """The ``scenarios`` entry that reproduces this draft, pins included, from the file alone."""
+        overrides = {**self.set, **pin_overrides(self.pins)}
+        return as_scenario(base, self.scenario, set=overrides, unavailable=list(self.unavailable),
+                           name=name, description=description)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "set": copy.deepcopy(dict(self.set)),
+                "unavailable": list(self.unavailable), "pins": dict(self.pins)}
+
+    def key(self) -> str:
+        """A text that two drafts share exactly when they describe the same state."""
+        return json.dumps(self.to_dict(), sort_keys=True, default=str)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], file: str | None = None) -> Draft:
+        """Read a draft back from :meth:`to_dict`'s shape; raises InputError naming what is wrong."""
+        problems = []
+        scenario = data.get("scenario", "base")
+        if not isinstance(scenario, str):
+            problems.append(Problem("scenario", "must be a scenario id", file))
+        overrides = data.get("set") or {}
+        if not isinstance(overrides, dict) or not all(isinstance(k, str) for k in overrides):
+            problems.append(Problem("set", "must map dotted paths to values", file))
+        unavailable = data.get("unavailable") or []
+        if not isinstance(unavailable, list) or not all(isinstance(m, str) for m in unavailable):
+            problems.append(Problem("unavailable", "must be a list of measure ids", file))
+        pins = data.get("pins") or {}
+        if not isinstance(pins, dict) or not all(
+                isinstance(m, str) and isinstance(p, int) and not isinstance(p, bool) for m, p in pins.items()):
+            problems.append(Problem("pins", "must map measure ids to whole phase numbers", file))
+        if problems:
+            raise InputError(problems)
+        return cls(scenario=scenario, set=dict(overrides), unavailable=tuple(unavailable), pins=dict(pins))
+
+
+@dataclass(frozen=True)
+class Autosave:
+    """A draft found beside a scenario file, with the time it was written."""
+
+    draft: Draft
+    saved_at: datetime
+    path: Path
+
+
+def pin_overrides(pins: Mapping[str, int]) -> dict[str, Any]:
+    """Pins as format v1 overrides: each measure starts exactly at its phase and must be scheduled."""
+    out: dict[str, Any] = {}
+    for mid, phase in sorted(pins.items()):
+        out[f"measures.{mid}.earliest"] = phase
+        out[f"measures.{mid}.latest"] = phase
+        out[f"measures.{mid}.mandatory"] = True
+    return out
+
+
+def add_scenario(path: str | os.PathLike[str], scenario: Scenario) -> Plan:
+    """Append ``scenario`` to the file's ``scenarios`` list and return the file's new base plan.
+
+    Refuses the id ``base`` and ids the file already has. The new file is validated
+    before it replaces the old one, which it does atomically.
+    """
+    target = Path(path)
+    file = str(path)
+    if not ID_PATTERN.match(scenario.id):
+        raise UsageError(f"'{scenario.id}' cannot name a scenario: use lower-case letters, digits, "
+                         "'_' and '-', starting with a letter or digit")
+    if scenario.id == "base":
+        raise UsageError("'base' is reserved for the model as written; choose another scenario name")
+    text = target.read_text(encoding="utf-8")
+    kind = "json" if file.lower().endswith(".json") else "yaml"
+    existing = parse_text(text, file, kind)
+    known = [s.get("id") for s in (existing or {}).get("scenarios") or [] if isinstance(s, dict)]
+    if scenario.id in known:
+        raise UsageError(f"{target.name} already has a scenario '{scenario.id}'; choose another name")
+    entry = _entry(scenario)
+    updated = _append_json(text, entry) if kind == "json" else _append_yaml(text, entry, file)
+    plan = parse_plan(parse_text(updated, file, kind), file)
+    write_text_atomic(target, updated)
+    return plan
+
+
+def autosave_path(path: str | os.PathLike[str]) -> Path:
+    """Where the autosave of a scenario file lives: beside it, named ``<file>.autosave.yaml``."""
+    return Path(f"{os.fspath(path)}{AUTOSAVE_SUFFIX}")
+
+
+def write_autosave(path: str | os.PathLike[str], draft: Draft) -> Path:
+    """Write ``draft`` (with the time) to the autosave of the scenario file ``path``."""
+    target = autosave_path(path)
+    document = {"scnekit_autosave": AUTOSAVE_VERSION, "file": Path(path).name,
+                "saved_at": datetime.now(UTC).isoformat(timespec="seconds"), **draft.to_dict()}
+    head = (f"# Unsaved explorer state for {Path(path).name}, written on every change.\n"
+            "# Restore it with Explorer(plan, restore=True) or the Restore button.\n")
+    write_text_atomic(target, head + yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    return target
+
+
+def read_autosave(path: str | os.PathLike[str]) -> Autosave | None:
+    """The autosave of the scenario file ``path``, or None when there is none."""
+    target = autosave_path(path)
+    if not target.exists():
+        return None
+    file = str(target)
+    data = parse_text(target.read_text(encoding="utf-8"), file, "yaml")
+    if not isinstance(data, dict) or data.get("scnekit_autosave") != AUTOSAVE_VERSION:
+        raise InputError([Problem("", "not a scnekit explorer autosave (version 1)", file)])
+    try:
+        saved_at = datetime.fromisoformat(str(data.get("saved_at")))
+    except ValueError:
+        raise InputError([Problem("saved_at", "must be an ISO date and time", file)]) from None
+    return Autosave(Draft.from_dict(data, file), saved_at, target)
+
+
+def _entry(scenario: Scenario) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": scenario.id}
+    if scenario.description:
+        entry["description"] = scenario.description
+    if scenario.unavailable:
+        entry["unavailable"] = list(scenario.unavailable)
+    if scenario.set:
+        entry["set"] = copy.deepcopy(dict(scenario.set))
+    return entry
+
+
+def _append_json(text: str, entry: dict[str, Any]) -> str:
+    document = json.loads(text)
+    scenarios = document.get("scenarios") or []
+    document["scenarios"] = [*scenarios, entry]
+    lines = text.splitlines()
+    indent = len(lines[1]) - len(lines[1].lstrip(" ")) if len(lines) > 1 and lines[1].startswith(" ") else 2
+    return json.dumps(document, indent=indent or 2, ensure_ascii=False) + "\n"
+
+
+def _append_yaml(text: str, entry: dict[str, Any], file: str) -> str:
+    rt = _round_trip(text)
+    document = rt.load(text)
+    if not isinstance(document, CommentedMap):
+        raise InputError([Problem("", "must be a mapping at the top level", file)])
+    scenarios = document.get("scenarios")
+    node = CommentedMap((k, CommentedMap((p, _node(v)) for p, v in value.items()) if k == "set" else _node(value))
+                        for k, value in entry.items())
+    if isinstance(scenarios, CommentedSeq) and len(scenarios):
+        scenarios.append(node)
+    else:
+        document["scenarios"] = CommentedSeq([node])
+    return _dump(rt, document)
+
+
+def _round_trip(text: str) -> YAML:
+    """A round-trip YAML whose indentation reproduces ``text`` exactly, where one does."""
+    best: tuple[int, YAML] | None = None
+    for mapping, sequence, offset in _INDENTS:
+        rt = YAML()
+        rt.preserve_quotes = True
+        rt.width = 4096
+        rt.indent(mapping=mapping, sequence=sequence, offset=offset)
+        out = _dump(rt, rt.load(text))
+        if out == text:
+            return rt
+        diff = sum(a != b for a, b in zip(out.splitlines(), text.splitlines(), strict=False))
+        diff += abs(len(out.splitlines()) - len(text.splitlines()))
+        if best is None or diff < best[0]:
+            best = (diff, rt)
+    assert best is not None
+    return best[1]
+
+
+def _dump(rt: YAML, document: Any) -> str:
+    out = io.StringIO()
+    rt.dump(document, out)
+    return out.getvalue()
+
+
+def _node(value: Any) -> Any:
+    """Plain data as ruamel nodes: small lists and mappings of plain values in flow style."""
+    if isinstance(value, dict):
+        node = CommentedMap((k, _node(v)) for k, v in value.items())
+        if value and all(not isinstance(v, (dict, list)) for v in value.values()):
+            node.fa.set_flow_style()
+        return node
+    if isinstance(value, list):
+        seq = CommentedSeq(_node(v) for v in value)
+        if all(not isinstance(v, (dict, list)) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    return value

@@ -1,0 +1,182 @@
+"""Drive the Explorer in a page: wait for it, move the exposure slider, time the updates.
+
+Only the Explorer's stable CSS classes are used (``scne-max-exposure``, ``scne-timeline``,
+``scne-status``, ``scne-busy``, ``scne-error``), so the same code drives Voilà and
+JupyterLab. Times come from the page's own clock (``performance.now()``): from the
+key's ``keydown`` event to the last change of the status or timeline once the
+Explorer is no longer busy.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+
+SLIDER = ".scne-max-exposure"
+HANDLE = f"{SLIDER} .noUi-handle"
+READOUT = f"{SLIDER} .widget-readout"
+TIMELINE = ".scne-timeline"
+STATUS = ".scne-status"
+QUIET_MS = 250
+PATIENCE_MS = 1500
+UPDATE_TIMEOUT_MS = 60_000
+
+_OBSERVE = """() => {
+  if (window.__scne) return;
+  const log = {events: [], keys: []};
+  window.__scne = log;
+  window.addEventListener('keydown', () => log.keys.push(performance.now()), true);
+  const where = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    if (!el) return null;
+    if (el.closest('.scne-status')) return 'status';
+    if (el.closest('.scne-timeline')) return 'timeline';
+    return null;
+  };
+  new MutationObserver((mutations) => {
+    const t = performance.now();
+    for (const m of mutations) {
+      if (m.type === 'attributes') {
+        const was = (m.oldValue || '').split(/\\s+/).includes('scne-busy');
+        const is = m.target.classList.contains('scne-busy');
+        if (was !== is) log.events.push({kind: is ? 'busy' : 'idle', t});
+        continue;
+      }
+      const kind = where(m.target);
+      if (kind) log.events.push({kind, t});
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true,
+                             attributes: true, attributeFilter: ['class'], attributeOldValue: true});
+}"""
+
+# Settled: the status changed after the key, nothing is busy, and all has been quiet a while
+# (longer if the timeline has not been redrawn yet: the Explorer redraws it on every solve).
+# Returns ms from the key to the last change of status or timeline.
+_SETTLED = """([t0, quiet, patience]) => {
+  const after = window.__scne.events.filter((e) => e.t >= t0);
+  const shown = after.filter((e) => e.kind === 'status' || e.kind === 'timeline');
+  if (!shown.some((e) => e.kind === 'status') || document.querySelector('.scne-busy')) return null;
+  const idle = performance.now() - Math.max(...after.map((e) => e.t));
+  const redrawn = shown.some((e) => e.kind === 'timeline');
+  if (idle < (redrawn ? quiet : patience)) return null;
+  return Math.max(...shown.map((e) => e.t)) - t0;
+}"""
+
+
+@dataclass
+class Latencies:
+    """Seconds from key press to the updated view, one per move."""
+
+    seconds: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def worst(self) -> float:
+        return max(self.seconds)
+
+    def summary(self) -> str:
+        shown = ", ".join(f"{s:.2f}" for s in self.seconds)
+        return (f"{len(self.seconds)} moves: median {self.median:.3f} s, worst {self.worst:.3f} s "
+                f"(each: {shown})")
+
+
+def wait_for_explorer(page: Page, timeout_ms: int = 180_000) -> None:
+    """Wait until the Explorer shows a plotted timeline and a status, and is not busy."""
+    page.wait_for_selector(f"{TIMELINE} .trace", state="attached", timeout=timeout_ms)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.scne-status');"
+        " return s && s.innerText.trim().length > 0 && !document.querySelector('.scne-busy'); }",
+        timeout=timeout_ms)
+    page.evaluate(_OBSERVE)
+
+
+def status_text(page: Page) -> str:
+    return page.inner_text(STATUS).strip()
+
+
+def timeline_html(page: Page) -> str:
+    return page.inner_html(TIMELINE)
+
+
+def slider_value(page: Page) -> str:
+    return page.inner_text(READOUT).strip()
+
+
+def press_and_time(page: Page, key: str) -> float:
+    """Press ``key`` on the exposure slider's handle; seconds until the view settled."""
+    page.focus(HANDLE)
+    count = page.evaluate("() => window.__scne.keys.length")
+    page.keyboard.press(key)
+    page.wait_for_function(f"() => window.__scne.keys.length > {count}")
+    t0 = page.evaluate("() => window.__scne.keys[window.__scne.keys.length - 1]")
+    handle = page.wait_for_function(_SETTLED, arg=[t0, QUIET_MS, PATIENCE_MS], timeout=UPDATE_TIMEOUT_MS,
+                                    polling=50)
+    return float(handle.json_value()) / 1000.0
+
+
+def slider_bounds(page: Page) -> tuple[float, float, float]:
+    """The exposure slider's (minimum, value, maximum) as its handle announces them."""
+    handle = page.locator(HANDLE)
+    return tuple(float(handle.get_attribute(f"aria-value{k}") or "nan")  # type: ignore[return-value]
+                 for k in ("min", "now", "max"))
+
+
+def zigzag(page: Page, moves: int = 20, amplitude: int = 3,
+           after_each: Callable[[], object] | None = None) -> Latencies:
+    """Move the slider ``moves`` times by one step, to and fro within ``amplitude`` steps."""
+    seconds, offset, direction = [], 0, -1
+    for _ in range(moves):
+        low, now, high = slider_bounds(page)
+        if abs(offset + direction) > amplitude or (direction < 0 and now <= low) or \
+                (direction > 0 and now >= high):
+            direction = -direction
+        seconds.append(press_and_time(page, "ArrowLeft" if direction < 0 else "ArrowRight"))
+        offset += direction
+        if after_each is not None:
+            after_each()
+    return Latencies(seconds)
+
+
+def set_slider(page: Page, value: int) -> float:
+    """Type ``value`` into the slider's readout (ipywidgets 8 readouts are editable).
+
+    Returns the page time (ms) of the Enter key that sets it.
+    """
+    page.locator(READOUT).click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(str(value))
+    page.keyboard.press("Enter")
+    return float(page.evaluate("() => window.__scne.keys[window.__scne.keys.length - 1]"))
+
+
+def wait_settled(page: Page, since: float, timeout_ms: int = UPDATE_TIMEOUT_MS) -> float:
+    """Wait until the view settled after page time ``since``; returns the seconds it took."""
+    handle = page.wait_for_function(_SETTLED, arg=[since, QUIET_MS, PATIENCE_MS], timeout=timeout_ms,
+                                    polling=50)
+    return float(handle.json_value()) / 1000.0
+
+
+def solve_seconds(status: str) -> float | None:
+    """The solve time the status line reports ("solved in 1.23 s"), if it says one."""
+    found = re.search(r"solved in ([0-9.]+) s", status)
+    return float(found.group(1)) if found else None
+
+
+def error_text(page: Page) -> str:
+    """Text in the Explorer's error area (empty when there is none)."""
+    return " ".join(t.strip() for t in page.locator(".scne-error").all_inner_texts()).strip()
+
+
+def foreign_requests(urls: list[str]) -> list[str]:
+    """Requests that left this machine (anything but loopback, data: and blob: URLs)."""
+    local = {"127.0.0.1", "localhost", "::1", "[::1]"}
+    return [u for u in urls if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(u).hostname not in local]

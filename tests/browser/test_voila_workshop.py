@@ -1,0 +1,91 @@
+"""The workshop dashboard as a facilitator shows it: ``scnekit workshop`` (Voilà) in Chromium.
+
+The tests share one server and one page, and run in order: open, move the exposure
+slider 20 times (timed), make the scenario infeasible, check nothing left the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import scnekit
+
+from . import explorer_page as ui
+from .servers import Server, workshop
+
+# A generous bound on the worst move; SCNEKIT_SLIDER_WORST_S changes it (e.g. on a loaded machine).
+WORST_SECONDS = float(os.environ.get("SCNEKIT_SLIDER_WORST_S", "5"))
+TIMINGS: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def server(example_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with workshop(example_folder / "syria_scne.yaml", tmp_path_factory.mktemp("voila-home")) as running:
+        TIMINGS["server_ready_s"] = round(running.ready_seconds, 2)
+        print(f"workshop server ready in {running.ready_seconds:.1f} s at {running.url}")
+        yield running
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, server: Server, artifacts: Path) -> Iterator[Any]:
+    page = browser.new_page()
+    began = time.perf_counter()
+    page.goto(server.url, timeout=180_000)
+    TIMINGS["page_loaded_s"] = round(time.perf_counter() - began, 2)
+    ui.wait_for_explorer(page)
+    TIMINGS["page_to_explorer_s"] = round(time.perf_counter() - began, 2)
+    print(f"Voila cold start: page to rendered Explorer in {TIMINGS['page_to_explorer_s']} s")
+    page.screenshot(path=str(artifacts / "voila-opened.png"))
+    yield page
+    (artifacts / "voila-timings.json").write_text(json.dumps(TIMINGS, indent=2) + "\n")
+    print(f"timings: {artifacts / 'voila-timings.json'}")
+    page.close()
+
+
+def test_dashboard_shows_the_explorer_and_no_code(page: Any) -> None:
+    assert page.locator(".jp-InputArea:visible, .jp-InputPrompt:visible").count() == 0
+    body = page.inner_text("body")
+    assert "import scnekit" not in body and "Traceback" not in body
+    assert ui.status_text(page)
+    assert ui.error_text(page) == ""
+
+
+def test_exposure_slider_updates_timeline_and_status(page: Any, artifacts: Path) -> None:
+    seen = [(ui.status_text(page), ui.timeline_html(page))]
+    latencies = ui.zigzag(page, moves=20, after_each=lambda: seen.append(
+        (ui.status_text(page), ui.timeline_html(page))))
+    solves = [ui.solve_seconds(status) for status, _ in seen[1:]]
+    TIMINGS.update(slider_moves=latencies.seconds, slider_median_s=latencies.median,
+                   slider_worst_s=latencies.worst, solver_seconds_shown=solves)
+    print(f"Voila slider to updated view: {latencies.summary()}")
+    print(f"  of which the solve (as the status reports it): {solves}")
+    page.screenshot(path=str(artifacts / "voila-workshop.png"))
+    assert len({status for status, _ in seen}) > 1, "the status never changed"
+    assert len({timeline for _, timeline in seen}) > 1, "the timeline never changed"
+    assert ui.error_text(page) == ""
+    assert latencies.worst < WORST_SECONDS, latencies.summary()
+
+
+def test_infeasible_exposure_names_the_conflicts(page: Any, example_folder: Path, artifacts: Path) -> None:
+    plan = scnekit.load(example_folder / "syria_scne.yaml")
+    low, _, _ = ui.slider_bounds(page)
+    TIMINGS["infeasible_s"] = round(ui.wait_settled(page, ui.set_slider(page, int(low))), 2)
+    page.screenshot(path=str(artifacts / "voila-infeasible.png"))
+    text = ui.status_text(page)
+    print(f"infeasible after {TIMINGS['infeasible_s']} s; status: {text[:400]!r}")
+    assert "infeasible" in text.lower() or "no roadmap" in text.lower()
+    named = [p.id for p in plan.parties if p.name in text or f"'{p.id}'" in text]
+    assert named, f"no party named in the status: {text!r}"
+    assert ui.error_text(page) == ""
+
+
+def test_nothing_left_this_machine(browser: Any, page: Any) -> None:
+    assert browser.requested, "no requests were recorded"
+    assert ui.foreign_requests(browser.requested) == []

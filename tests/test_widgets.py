@@ -1,0 +1,631 @@
+"""The explorer in plain pytest: set controls, wait, compare with the engine solving the same variant."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import ipywidgets as widgets
+import pytest
+
+import scnekit
+from scnekit.savefile import Draft, read_autosave
+from scnekit.scenarios import variant
+from scnekit.widgets import Explorer
+from scnekit.widgets.runner import LatestOnly
+
+ROOT = Path(__file__).resolve().parents[1]
+SYRIA = ROOT / "examples" / "syria_scne.yaml"
+
+WORKSHOP = """\
+# A small workshop file for the explorer tests.
+# Numbers are made up; comments like this one must survive a save.
+scnekit: 1
+name: Test workshop
+horizon:
+  phases: 5
+  labels: [Q1, Q2, Q3, Q4, Q5]
+  capacity: 3   # at most three steps at once
+parties:
+  - id: north
+    name: North
+  - id: south
+    name: South
+  - id: envoy
+    name: Envoy
+    kind: mediator
+measures:
+  - id: monitoring
+    title: Monitoring along the line
+    category: security
+    by: envoy
+    cost: 1
+    to: {north: 1, south: 1}
+    latest: 2
+  - id: aid-north
+    title: Aid into the north
+    category: humanitarian
+    by: south
+    cost: 3
+    to: {north: 4}
+  - id: aid-south
+    title: Aid into the south
+    category: humanitarian
+    by: north
+    cost: 3
+    to: {south: 4}
+  - id: trade
+    title: Trade crossing
+    category: trade
+    by: north
+    cost: 2
+    to: {south: 2, north: 1}
+    duration: 2
+    requires: [monitoring]
+  - id: travel
+    title: Civilian travel
+    category: movement
+    by: south
+    cost: 2
+    to: {north: 3}
+    earliest: 2
+links:
+  - kind: reciprocal
+    measures: [aid-north, aid-south]
+    within: 1
+milestones:
+  - id: calm
+    title: Calm on the line
+    all: [monitoring, trade]
+    weight: 3
+  - id: linkage
+    title: Linkage across the line
+    any: [travel, aid-north]
+    deadline: 4
+    weight: 2
+rules:
+  # north is the most careful party
+  max_exposure:
+    default: 4
+    north: 3
+objective:
+  benefit: 1
+  milestones: 1
+scenarios:
+  - id: squeeze
+    description: capacity falls and trade is off
+    unavailable: [trade]
+    set:
+      horizon.capacity: [2, 1, 1, 2, 2]
+"""
+
+CLASSES = ["scne-scenario", "scne-max-exposure", "scne-capacity", "scne-measures", "scne-timeline",
+           "scne-exposure", "scne-flows", "scne-milestones", "scne-status", "scne-error", "scne-undo",
+           "scne-save"]
+
+
+@pytest.fixture
+def workshop(tmp_path: Path) -> Path:
+    path = tmp_path / "workshop.yaml"
+    path.write_text(WORKSHOP, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def open_explorer() -> Iterator[type[Explorer]]:
+    made: list[Explorer] = []
+
+    class Tracked(Explorer):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    yield Tracked
+    for explorer in made:
+        explorer.close()
+
+
+@pytest.fixture
+def explorer(workshop: Path, open_explorer: type[Explorer]) -> Explorer:
+    e = open_explorer(workshop)
+    e.wait()
+    return e
+
+
+def fresh(base: scnekit.Plan, draft: Draft) -> scnekit.Roadmap:
+    """What the engine gives for the draft, solved from scratch."""
+    return scnekit.Session().solve(variant(base, draft.scenario, set=dict(draft.set),
+                                           unavailable=list(draft.unavailable)), pins=dict(draft.pins))
+
+
+def all_classes(root: widgets.Widget) -> set[str]:
+    found = set(root._dom_classes)
+    for child in getattr(root, "children", ()):
+        found |= all_classes(child)
+    return found
+
+
+def bars(explorer: Explorer) -> dict[str, tuple[float, float]]:
+    return {y: (b, x) for trace in explorer.views.timeline.data if trace.type == "bar"
+            for y, b, x in zip(trace.y, trace.base, trace.x, strict=True)}
+
+
+# -- first view ---------------------------------------------------------------------------
+
+
+def test_first_roadmap_is_the_engines(explorer: Explorer, workshop: Path) -> None:
+    expected = scnekit.solve(scnekit.load(workshop))
+    assert explorer.roadmap is not None
+    assert explorer.roadmap.status == "optimal"
+    assert explorer.roadmap.objective == expected.objective == 41.0
+    assert "optimal" in explorer.views.status.value
+    assert "41" in explorer.views.status.value
+
+
+def test_stable_css_classes_are_present(explorer: Explorer) -> None:
+    classes = all_classes(explorer)
+    for name in CLASSES:
+        assert name in classes, name
+    assert "scne-busy" not in explorer._dom_classes
+
+
+def test_views_show_the_roadmap_on_screen(explorer: Explorer) -> None:
+    roadmap = explorer.roadmap
+    assert roadmap is not None
+    schedule = roadmap.schedule
+    assert bars(explorer) == {r.measure: (r.start - 0.5, r.end - r.start + 1) for r in schedule.itertuples()}
+    lines = {t.name: list(t.y) for t in explorer.views.exposure.data if not t.name.startswith("limit")}
+    assert lines == {p: list(roadmap.exposure[p]) for p in roadmap.exposure.columns}
+    assert list(explorer.views.timeline.layout.xaxis.ticktext) == ["Q1", "Q2", "Q3", "Q4", "Q5"]
+
+
+def test_outputs_carry_the_figures_shown(explorer: Explorer) -> None:
+    explorer.controls.max_exposure.value = 0
+    explorer.wait()
+    assert explorer.roadmap is not None
+    for name, out in explorer.views.outputs.items():
+        (shown,) = out.outputs
+        spec = shown["data"]["application/vnd.plotly.v1+json"]
+        assert spec["data"] == json.loads(explorer.views.figures[name].to_json())["data"]
+        assert f"scne-{name}" in out._dom_classes
+    spec = explorer.views.outputs["timeline"].outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    drawn = {y for trace in spec["data"] if trace["type"] == "bar" for y in trace["y"]}
+    assert drawn == set(explorer.roadmap.starts)
+
+
+# -- each control against the engine ---------------------------------------------------------
+
+
+def test_tighter_exposure_limit_matches_the_engine(explorer: Explorer) -> None:
+    before = explorer.roadmap
+    explorer.controls.max_exposure.value = 0
+    explorer.wait()
+    assert explorer.draft.set == {"rules.max_exposure": 0}
+    expected = scnekit.solve(variant(explorer.base, set={"rules.max_exposure": 0}))
+    assert explorer.roadmap is not None and before is not None
+    assert explorer.roadmap.objective == expected.objective == 20.0
+    assert explorer.roadmap.objective != before.objective
+    assert set(bars(explorer)) == set(expected.starts)
+
+
+def test_party_exposure_slider_keeps_the_other_limits(explorer: Explorer) -> None:
+    explorer.controls.party_exposure["north"].value = 0
+    explorer.wait()
+    assert explorer.draft.set == {"rules.max_exposure": {"default": 4, "north": 0}}
+    assert explorer.plan is not None
+    assert explorer.plan.rules.exposure_limit("south") == 4
+    assert explorer.roadmap is not None
+    assert explorer.roadmap.objective == fresh(explorer.base, explorer.draft).objective
+    assert explorer.controls.max_exposure.value == 4
+
+
+def test_global_exposure_slider_moves_every_party(explorer: Explorer) -> None:
+    explorer.controls.max_exposure.value = 2
+    explorer.wait()
+    assert explorer.controls.party_exposure["north"].value == 2
+    limit = [t for t in explorer.views.exposure.data if t.name == "limit: north"]
+    assert list(limit[0].y) == [2, 2]
+    explorer.controls.no_exposure_limit.value = True
+    explorer.wait()
+    assert explorer.draft.set == {"rules.max_exposure": None}
+    assert explorer.controls.max_exposure.disabled
+    assert not [t for t in explorer.views.exposure.data if t.name.startswith("limit: ")]
+    assert explorer.roadmap is not None
+    assert explorer.roadmap.objective == fresh(explorer.base, explorer.draft).objective
+    explorer.controls.no_exposure_limit.value = False
+    explorer.wait()
+    assert explorer.draft.set == {"rules.max_exposure": 2}
+
+
+def test_capacity_and_weights_match_the_engine(explorer: Explorer) -> None:
+    explorer.controls.capacity.value = 1
+    explorer.wait()
+    assert explorer.roadmap is not None
+    assert explorer.roadmap.objective == fresh(explorer.base, explorer.draft).objective == 25.0
+    explorer.controls.milestone_weight.value = 5
+    explorer.wait()
+    assert explorer.draft.set == {"horizon.capacity": 1, "objective.milestones": 5}
+    assert explorer.roadmap.objective == fresh(explorer.base, explorer.draft).objective
+    explorer.controls.no_capacity_limit.value = True
+    explorer.wait()
+    assert explorer.draft.set["horizon.capacity"] is None
+    assert explorer.controls.capacity.disabled
+    assert explorer.roadmap.objective == fresh(explorer.base, explorer.draft).objective
+
+
+def test_shorter_horizon_trims_labels_and_moves_deadlines(explorer: Explorer) -> None:
+    explorer.controls.horizon.value = 3
+    explorer.wait()
+    assert explorer.draft.set == {"horizon.phases": 3, "horizon.labels": ["Q1", "Q2", "Q3"],
+                                  "milestones.linkage.deadline": 3}
+    roadmap = explorer.roadmap
+    assert roadmap is not None and roadmap.plan.phases == 3
+    assert roadmap.objective == fresh(explorer.base, explorer.draft).objective
+    assert list(explorer.views.timeline.layout.xaxis.ticktext) == ["Q1", "Q2", "Q3"]
+    explorer.controls.horizon.value = 5
+    explorer.wait()
+    assert explorer.draft.set == {}
+
+
+def test_horizon_slider_cannot_cut_before_an_earliest_start(explorer: Explorer) -> None:
+    assert explorer.controls.horizon.min == 2  # travel starts no earlier than phase 2
+    assert explorer.controls.horizon.max == 5
+
+
+def test_measure_toggle_makes_it_unavailable(explorer: Explorer) -> None:
+    explorer.controls.measures["travel"].value = False
+    explorer.wait()
+    assert explorer.draft.unavailable == ("travel",)
+    assert explorer.roadmap is not None
+    assert "travel" not in explorer.roadmap.starts
+    assert explorer.roadmap.objective == fresh(explorer.base, explorer.draft).objective
+    explorer.controls.measures["travel"].value = True
+    explorer.wait()
+    assert explorer.draft.unavailable == ()
+
+
+def test_scenario_dropdown_and_its_unavailable_measures(explorer: Explorer, workshop: Path) -> None:
+    explorer.controls.scenario.value = "squeeze"
+    explorer.wait()
+    assert explorer.roadmap is not None
+    assert explorer.roadmap.objective == scnekit.solve(scnekit.load(workshop), "squeeze").objective == 27.0
+    trade = explorer.controls.measures["trade"]
+    assert trade.disabled and not trade.value
+    assert "varies by phase" in explorer.controls.capacity_note.value
+    assert explorer.controls.capacity.value == 1
+
+
+def test_pin_and_unpin_a_measure(explorer: Explorer) -> None:
+    c = explorer.controls
+    c.pin_measure.value = "travel"
+    assert [v for _, v in c.pin_phase.options] == [2, 3, 4, 5]
+    c.pin_phase.value = 4
+    c.pin_button.click()
+    explorer.wait()
+    assert explorer.draft.pins == {"travel": 4}
+    assert explorer.roadmap is not None
+    assert explorer.roadmap.starts["travel"] == 4
+    assert explorer.roadmap.objective == fresh(explorer.base, explorer.draft).objective == 39.0
+    assert "travel" in c.pins.value and "Q4" in c.pins.value
+    pinned = [t for t in explorer.views.timeline.data if t.type == "bar" and "travel" in t.y]
+    assert pinned[0].marker.line.width[list(pinned[0].y).index("travel")] == 3
+    c.unpin_button.click()
+    explorer.wait()
+    assert explorer.draft.pins == {}
+    assert explorer.roadmap.objective == 41.0
+
+
+# -- infeasible, invalid, errors ---------------------------------------------------------------
+
+
+def test_infeasible_setting_names_its_conflicts(explorer: Explorer) -> None:
+    explorer.pin("travel", 2)
+    explorer.controls.max_exposure.value = 0
+    explorer.wait()
+    roadmap = explorer.roadmap
+    assert roadmap is not None and roadmap.status == "infeasible"
+    status = explorer.views.status.value
+    assert "no roadmap" in status
+    assert {c.rule for c in roadmap.conflicts} == {"pin", "max_exposure"}
+    for conflict in roadmap.conflicts:
+        assert conflict.rule in status
+        assert conflict.detail.replace("'", "&#x27;") in status
+    for view in explorer.views.figures.values():
+        assert "No roadmap" in view.layout.annotations[0].text
+
+
+def test_invalid_combination_shows_the_input_error_and_keeps_the_roadmap(explorer: Explorer) -> None:
+    before = explorer.roadmap
+    explorer.apply(Draft(set={"horizon.phases": 3}))  # labels and a deadline no longer fit
+    explorer.wait()
+    assert explorer.plan is None
+    assert explorer.roadmap is before
+    status = explorer.views.status.value
+    assert "not valid" in status and "horizon.labels" in status and "last valid" in status
+
+
+def test_pin_beyond_the_horizon_is_reported_not_raised(explorer: Explorer) -> None:
+    explorer.controls.horizon.value = 3
+    explorer.pin("aid-north", 5)
+    explorer.wait()
+    assert "cannot pin" in explorer.views.status.value
+
+
+def test_callback_errors_go_to_the_error_area(explorer: Explorer) -> None:
+    assert explorer.views.error.layout.display == "none"
+    explorer.controls.save_name.value = "base"
+    explorer.controls.save_button.click()
+    assert "reserved" in explorer.views.error.value
+    assert explorer.views.error.layout.display is None
+    assert "scne-error" in explorer.views.error._dom_classes
+    explorer.controls.max_exposure.value = 1  # a new change clears it
+    explorer.wait()
+    assert explorer.views.error.value == ""
+
+
+# -- many changes, undo --------------------------------------------------------------------------
+
+
+def test_fifty_rapid_changes_end_on_the_last_state(explorer: Explorer) -> None:
+    c = explorer.controls
+    for i in range(50):
+        c.max_exposure.value = i % 5
+        c.capacity.value = 1 + i % 3
+        if i % 7 == 0:
+            c.measures["travel"].value = not c.measures["travel"].value
+    explorer.wait()
+    final = explorer.draft
+    assert final.set == {"rules.max_exposure": 49 % 5, "horizon.capacity": 1 + 49 % 3}
+    expected = fresh(explorer.base, final)
+    roadmap = explorer.roadmap
+    assert roadmap is not None
+    assert roadmap.plan.rules.exposure_default == 4 and roadmap.plan.horizon.capacity == (2,) * 5
+    assert roadmap.objective == expected.objective
+    assert set(bars(explorer)) == set(roadmap.starts)
+    assert f"{roadmap.objective:g}" in explorer.views.status.value
+    assert "solving" not in explorer.views.status.value
+
+
+def test_undo_restores_state_controls_and_roadmap(explorer: Explorer) -> None:
+    first = explorer.roadmap
+    assert first is not None
+    explorer.controls.max_exposure.value = 0
+    explorer.wait()
+    assert explorer.roadmap is not None and explorer.roadmap.objective == 20.0
+    assert explorer.can_undo
+    explorer.controls.undo_button.click()
+    explorer.wait()
+    assert explorer.draft == Draft()
+    assert explorer.controls.max_exposure.value == 4
+    assert explorer.roadmap.objective == first.objective
+    assert dict(explorer.roadmap.starts) == dict(first.starts)
+    assert not explorer.undo()
+    assert explorer.controls.undo_button.disabled
+
+
+def test_reset_drops_every_change(explorer: Explorer) -> None:
+    explorer.controls.scenario.value = "squeeze"
+    explorer.controls.max_exposure.value = 1
+    explorer.pin("travel", 3)
+    explorer.controls.reset_button.click()
+    explorer.wait()
+    assert explorer.draft == Draft(scenario="squeeze")
+
+
+# -- autosave and restore ---------------------------------------------------------------------------
+
+
+def test_every_change_is_autosaved(explorer: Explorer, workshop: Path) -> None:
+    assert explorer.autosave_path is not None
+    assert not explorer.autosave_path.exists()  # opening changes nothing
+    explorer.controls.max_exposure.value = 2
+    explorer.pin("travel", 3)
+    explorer.wait()
+    found = read_autosave(workshop)
+    assert found is not None
+    assert found.draft == explorer.draft == Draft(set={"rules.max_exposure": 2}, pins={"travel": 3})
+
+
+def test_restore_brings_back_the_autosaved_state(explorer: Explorer, workshop: Path,
+                                                 open_explorer: type[Explorer]) -> None:
+    explorer.controls.scenario.value = "squeeze"
+    explorer.controls.measures["travel"].value = False
+    explorer.wait()
+    expected = explorer.roadmap
+    explorer.close()  # the tab is gone
+
+    again = open_explorer(workshop, restore=True)
+    again.wait()
+    assert again.draft == Draft(scenario="squeeze", unavailable=("travel",))
+    assert again.controls.scenario.value == "squeeze"
+    assert again.controls.measures["travel"].value is False
+    assert again.roadmap is not None and expected is not None
+    assert again.roadmap.objective == expected.objective
+
+
+def test_restore_button_is_offered_when_an_autosave_exists(explorer: Explorer, workshop: Path,
+                                                           open_explorer: type[Explorer]) -> None:
+    explorer.controls.max_exposure.value = 1
+    explorer.wait()
+    later = open_explorer(workshop)
+    later.wait()
+    assert later.draft == Draft()
+    button = later.controls.restore_button
+    assert button.layout.display is None and "Restore" in button.description
+    button.click()
+    later.wait()
+    assert later.draft == Draft(set={"rules.max_exposure": 1})
+    assert button.layout.display == "none"
+    assert later.undo() and later.draft == Draft()
+
+
+def test_no_autosave_when_switched_off(workshop: Path, open_explorer: type[Explorer]) -> None:
+    e = open_explorer(workshop, autosave=False)
+    e.controls.max_exposure.value = 1
+    e.wait()
+    assert read_autosave(workshop) is None
+
+
+# -- saving a scenario ---------------------------------------------------------------------------------
+
+
+def test_saved_scenario_reproduces_the_objective(explorer: Explorer, workshop: Path) -> None:
+    c = explorer.controls
+    c.scenario.value = "squeeze"
+    c.max_exposure.value = 2
+    c.measures["aid-south"].value = False
+    c.pin_measure.value = "travel"
+    c.pin_phase.value = 3
+    c.pin_button.click()
+    explorer.wait()
+    shown = explorer.roadmap
+    assert shown is not None and shown.is_ok
+    c.save_name.value = "room-a"
+    c.save_description.value = "What the room agreed on"
+    c.save_button.click()
+    assert explorer.views.error.value == ""
+    assert "room-a" in c.save_message.value
+    assert "room-a" in c.scenario.options
+
+    saved = scnekit.load(workshop)
+    again = scnekit.solve(saved, "room-a")
+    assert again.objective == shown.objective
+    assert again.starts["travel"] == 3
+    entry = saved.scenario_by_id["room-a"]
+    assert entry.description == "What the room agreed on"
+    assert entry.set["measures.travel.mandatory"] is True
+    assert set(entry.unavailable) == {"trade", "aid-south"}
+
+
+def test_saving_keeps_comments_and_refuses_taken_names(explorer: Explorer, workshop: Path) -> None:
+    explorer.controls.max_exposure.value = 3
+    explorer.wait()
+    explorer.save_scenario("looser")
+    text = workshop.read_text(encoding="utf-8")
+    assert text.startswith(WORKSHOP)
+    assert "# north is the most careful party" in text
+    assert "capacity: 3   # at most three steps at once" in text
+    with pytest.raises(scnekit.UsageError, match="already has a scenario 'squeeze'"):
+        explorer.save_scenario("squeeze")
+    with pytest.raises(scnekit.UsageError, match="reserved"):
+        explorer.save_scenario("base")
+    assert workshop.read_text(encoding="utf-8") == text
+
+
+def test_explorer_can_start_from_a_scenario(workshop: Path, open_explorer: type[Explorer]) -> None:
+    e = open_explorer(scnekit.load(workshop).scenario("squeeze"), autosave=False)
+    e.wait()
+    assert e.draft == Draft(scenario="squeeze")
+    assert e.roadmap is not None and e.roadmap.objective == 27.0
+
+
+def test_plan_without_a_file_explores_but_cannot_save(open_explorer: type[Explorer]) -> None:
+    import yaml
+
+    e = open_explorer(scnekit.loads(yaml.safe_load(WORKSHOP)))
+    e.controls.max_exposure.value = 0
+    e.wait()
+    assert e.roadmap is not None and e.roadmap.objective == 20.0
+    assert e.autosave_path is None
+    with pytest.raises(scnekit.UsageError, match="not loaded from a file"):
+        e.save_scenario("anything")
+
+
+def test_unknown_keyword_is_an_error(workshop: Path) -> None:
+    with pytest.raises(TypeError):
+        Explorer(workshop, autosve=False)  # type: ignore[call-arg]
+
+
+# -- the worker ---------------------------------------------------------------------------------------
+
+
+def test_worker_marks_busy_and_coalesces_waiting_jobs() -> None:
+    release = threading.Event()
+    started = threading.Event()
+    ran: list[int] = []
+    marks: list[bool] = []
+
+    def work(job: int) -> None:
+        if job == 0:
+            started.set()
+            release.wait(10)
+        ran.append(job)
+
+    runner: LatestOnly[int] = LatestOnly(work, on_busy=marks.append, on_error=lambda e: None)
+    try:
+        runner.submit(0)
+        assert started.wait(10)
+        for job in range(1, 51):
+            runner.submit(job)
+        assert runner.busy and marks == [True]
+        assert not runner.wait(0.05)
+        release.set()
+        assert runner.wait(10)
+        assert ran == [0, 50]
+        assert marks == [True, False]
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_worker_reports_errors_and_goes_on() -> None:
+    errors: list[BaseException] = []
+    ran: list[int] = []
+
+    def work(job: int) -> None:
+        if job == 1:
+            raise RuntimeError("boom")
+        ran.append(job)
+
+    runner: LatestOnly[int] = LatestOnly(work, on_busy=lambda b: None, on_error=errors.append)
+    try:
+        runner.submit(1)
+        assert runner.wait(10)
+        runner.submit(2)
+        assert runner.wait(10)
+        assert [str(e) for e in errors] == ["boom"] and ran == [2]
+    finally:
+        runner.close()
+
+
+def test_busy_mark_while_a_solve_runs(explorer: Explorer) -> None:
+    gate = threading.Event()
+    solve = explorer._session.solve
+
+    def slow(*args: object, **kwargs: object) -> scnekit.Roadmap:
+        gate.wait(10)
+        return solve(*args, **kwargs)  # type: ignore[arg-type]
+
+    explorer._session.solve = slow  # type: ignore[method-assign]
+    try:
+        shown = explorer.roadmap
+        explorer.controls.max_exposure.value = 0
+        assert "scne-busy" in explorer._dom_classes
+        assert "solving" in explorer.views.status.value
+        assert explorer.roadmap is shown  # the last roadmap stays on screen
+    finally:
+        gate.set()
+    explorer.wait()
+    assert "scne-busy" not in explorer._dom_classes
+    assert "solving" not in explorer.views.status.value
+
+
+# -- the Syria example ------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not SYRIA.exists(), reason="the Syria example is not there yet")
+def test_syria_example_in_the_explorer(tmp_path: Path, open_explorer: type[Explorer]) -> None:
+    path = Path(shutil.copy(SYRIA, tmp_path / "syria.yaml"))
+    e = open_explorer(path)
+    e.wait(timeout=120)
+    plan = scnekit.load(path)
+    assert e.roadmap is not None
+    assert e.roadmap.objective == scnekit.solve(plan).objective
+    assert set(e.controls.party_exposure) == {"gos", "aanes", "sig", "hts", "ose", "arab-group"}
+    e.controls.scenario.value = "track-collapse"
+    e.wait(timeout=120)
+    assert e.roadmap.objective == scnekit.solve(plan, "track-collapse").objective
+    assert e.controls.measures["ceasefire-hts"].disabled

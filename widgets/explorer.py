@@ -1,0 +1,315 @@
+"""The live roadmap explorer: controls on the left, the roadmap's views on the right.
+
+Built over the engine: :class:`scnekit.Session` solves (reusing the HiGHS model when
+only parameters change), :meth:`Draft.plan` builds the model the controls describe,
+and :mod:`scnekit.savefile` writes scenarios and the autosave. Solves run on a
+background thread, one at a time, always on the latest state of the controls.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from scnekit import load, loads
+from scnekit.errors import ScnekitError, UsageError
+from scnekit.model import Plan, Scenario
+from scnekit.roadmap import Roadmap
+from scnekit.savefile import Autosave, Draft, add_scenario, autosave_path, read_autosave, write_autosave
+from scnekit.solve import Session
+
+from .controls import Controls, Edit
+from .runner import LatestOnly
+from .status import error_html, problem_html, roadmap_html
+from .theme import STYLE
+from .views import Views
+
+log = logging.getLogger(__name__)
+CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One state of the controls to show: a valid model, or the reason there is none."""
+
+    draft: Draft
+    plan: Plan | None
+    problem: ScnekitError | None
+    generation: int
+
+
+class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hints
+    """Explore the roadmaps of a scenario file live; displays itself in JupyterLab and Voilà.
+
+    ``plan`` is a plan from :func:`scnekit.load` (or one of its scenarios), or a file path.
+    With ``autosave`` every change is written beside the file (``<file>.autosave.yaml``);
+    ``restore=True`` starts from that autosave, ``None`` offers a Restore button when one
+    exists, ``False`` ignores it. ``time_limit`` bounds each solve in seconds.
+    """
+
+    def __init__(self, plan: Plan | str | os.PathLike[str], *, autosave: bool = True,
+                 restore: bool | None = None, time_limit: float | None = 30.0,
+                 diagnose_seconds: float = 5.0) -> None:
+        if time_limit is not None and time_limit <= 0:
+            raise UsageError("time_limit must be a positive number of seconds (or None)")
+        base, start = _open(plan)
+        super().__init__()
+        self._base = base
+        self._autosave = autosave and base.path is not None
+        self._time_limit = time_limit
+        self._session = Session(diagnose_seconds=diagnose_seconds)
+        self._cache: OrderedDict[tuple[int, str], Roadmap] = OrderedDict()
+        self._generation = 0
+        self._roadmap: Roadmap | None = None
+        self._plan: Plan | None = None
+        self._history: list[Draft] = []
+        self._draft = Draft(scenario=start)
+        self._closed = False
+        self.views = Views()
+        self.controls = Controls(base, self._edit)
+        self._runner: LatestOnly[_Job] = LatestOnly(self._show_job, on_busy=self._mark_busy,
+                                                    on_error=self._worker_failed)
+        title = widgets.HTML(escape(base.name))
+        title.add_class("scne-title")
+        main = widgets.VBox([self.views.status, self.views.error, self.views.grid],
+                            layout=widgets.Layout(flex="1 1 auto", min_width="0", width="100%"))
+        main.add_class("scne-main")
+        body = widgets.HBox([self.controls.panel, main], layout=widgets.Layout(width="100%"))
+        self.children = [widgets.HTML(STYLE), title, body]
+        self.layout.width = "100%"
+        self.add_class("scne-explorer")
+        self._wire()
+        self._found = self._read_autosave() if base.path is not None and restore is not False else None
+        if self._found is not None and restore:
+            self._apply(self._found.draft, record=False, save=True, force=True)
+            self._found = None
+        else:
+            self._apply(self._draft, record=False, save=False, force=True)
+        self._offer_restore()
+
+    # -- what scripts and tests read --------------------------------------------------
+
+    @property
+    def roadmap(self) -> Roadmap | None:
+        """The roadmap on screen (None until the first solve ends)."""
+        return self._roadmap
+
+    @property
+    def draft(self) -> Draft:
+        """The state the controls describe: scenario, overrides, unavailable measures, pins."""
+        return self._draft
+
+    @property
+    def plan(self) -> Plan | None:
+        """The model the controls describe, or None when they describe no valid one."""
+        return self._plan
+
+    @property
+    def base(self) -> Plan:
+        """The scenario file's plan as written."""
+        return self._base
+
+    @property
+    def autosave_path(self) -> Path | None:
+        return autosave_path(self._base.path) if self._base.path is not None else None
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._history)
+
+    def wait(self, timeout: float | None = 60.0) -> None:
+        """Return once no solve runs or waits; raise TimeoutError after ``timeout`` seconds."""
+        if not self._runner.wait(timeout):
+            raise TimeoutError(f"the explorer was still solving after {timeout} s")
+
+    # -- what the controls (and scripts) do ---------------------------------------------
+
+    def apply(self, draft: Draft) -> None:
+        """Show ``draft``: the same as moving the controls to it (undoable)."""
+        self._apply(draft, record=True, save=True)
+
+    def undo(self) -> bool:
+        """Go back to the state before the last change; False when there is none."""
+        if not self._history:
+            return False
+        self._apply(self._history.pop(), record=False, save=True)
+        return True
+
+    def pin(self, measure: str, phase: int) -> None:
+        """Fix ``measure`` to start in ``phase``."""
+        self.apply(Draft(self._draft.scenario, self._draft.set, self._draft.unavailable,
+                         {**self._draft.pins, measure: phase}))
+
+    def unpin(self, measure: str) -> None:
+        self.apply(Draft(self._draft.scenario, self._draft.set, self._draft.unavailable,
+                         {m: p for m, p in self._draft.pins.items() if m != measure}))
+
+    def save_scenario(self, name: str, description: str | None = None) -> Scenario:
+        """Add the current state to the scenario file as scenario ``name`` and return the entry.
+
+        Pins become ``earliest``/``latest``/``mandatory`` overrides, so that
+        ``scnekit.solve(scnekit.load(file), name)`` finds this roadmap's objective.
+        """
+        path = self._base.path
+        if path is None:
+            raise UsageError("this plan was not loaded from a file, so there is no file to save to")
+        scenario = self._draft.to_scenario(self._base, name, description)
+        self._base = add_scenario(path, scenario)
+        self._generation += 1
+        self.controls.show(self._base, self._draft, self._plan)
+        self.controls.save_message.value = (f"Saved scenario <b>{escape(name)}</b> to "
+                                            f"{escape(Path(path).name)}")
+        return scenario
+
+    def restore(self) -> None:
+        """Go to the state autosaved beside the file (by this or an earlier session)."""
+        found = self._found or self._read_autosave()
+        if found is None:
+            raise UsageError("there is no autosave to restore")
+        self._found = None
+        self._offer_restore()
+        self.apply(found.draft)
+
+    def close(self) -> None:
+        """Stop the solving thread and close every widget of the explorer."""
+        self._closed = True
+        runner = getattr(self, "_runner", None)  # None when construction failed early
+        if runner is not None:
+            runner.close()
+        for widget in list(_descendants(self)):
+            widget.close()
+        super().close()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _apply(self, draft: Draft, *, record: bool, save: bool, force: bool = False) -> None:
+        if not force and draft.key() == self._draft.key():
+            return
+        if record:
+            self._history.append(self._draft)
+        self._draft = draft
+        self.views.clear_error()
+        plan: Plan | None = None
+        problem: ScnekitError | None = None
+        try:
+            plan = draft.plan(self._base)
+        except ScnekitError as err:
+            problem = err
+        self._plan = plan
+        self.controls.show(self._base, draft, plan)
+        self.controls.undo_button.disabled = not self._history
+        if save and self._autosave:
+            self._write_autosave(draft)
+        self._runner.submit(_Job(draft, plan, problem, self._generation))
+
+    def _show_job(self, job: _Job) -> None:
+        """Runs on the solving thread: solve (or reuse) and draw, or say why not."""
+        if job.plan is None:
+            assert job.problem is not None
+            self.views.set_status(problem_html(job.problem, job.draft.label))
+            return
+        key = (job.generation, job.draft.key())
+        roadmap = self._cache.get(key)
+        reused = roadmap is not None
+        if roadmap is None:
+            try:
+                roadmap = self._session.solve(job.plan, pins=job.draft.pins, time_limit=self._time_limit)
+            except ScnekitError as err:
+                self.views.set_status(problem_html(err, job.draft.label))
+                return
+            if roadmap.status in ("optimal", "infeasible"):
+                self._cache[key] = roadmap
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        if self._closed:
+            return
+        self._roadmap = roadmap
+        self.views.show(roadmap)
+        self.views.set_status(roadmap_html(roadmap, job.draft.label, reused=reused))
+
+    def _mark_busy(self, busy: bool) -> None:
+        if busy:
+            self.add_class("scne-busy")
+        else:
+            self.remove_class("scne-busy")
+        self.views.set_busy(busy)
+
+    def _worker_failed(self, error: BaseException) -> None:
+        self.views.show_error(error_html("Could not update the roadmap", error))
+
+    def _edit(self, edit: Edit) -> None:
+        self._guard("That change could not be made", lambda: self.apply(edit(self._draft)))
+
+    def _guard(self, what: str, action: Callable[[], object]) -> None:
+        """Run a callback; show any failure in the error area instead of a log nobody reads."""
+        try:
+            action()
+        except Exception as exc:
+            log.exception("explorer: %s", what)
+            self.views.show_error(error_html(what, exc))
+
+    def _wire(self) -> None:
+        c = self.controls
+        c.undo_button.on_click(lambda _: self._guard("Could not undo", self.undo))
+        c.reset_button.on_click(lambda _: self._edit(lambda d: Draft(scenario=d.scenario)))
+        c.restore_button.on_click(lambda _: self._guard("Could not restore the autosave", self.restore))
+        c.save_button.on_click(lambda _: self._guard("Could not save the scenario", self._save_clicked))
+
+    def _save_clicked(self) -> None:
+        c = self.controls
+        c.save_message.value = ""
+        self.save_scenario(c.save_name.value.strip(), c.save_description.value.strip() or None)
+        c.save_name.value = ""
+        c.save_description.value = ""
+
+    def _read_autosave(self) -> Autosave | None:
+        assert self._base.path is not None
+        try:
+            return read_autosave(self._base.path)
+        except (ScnekitError, OSError) as exc:
+            self.views.show_error(error_html("The autosave beside the file cannot be read", exc))
+            return None
+
+    def _write_autosave(self, draft: Draft) -> None:
+        assert self._base.path is not None
+        try:
+            write_autosave(self._base.path, draft)
+        except OSError as exc:
+            self.views.show_error(error_html("Could not write the autosave", exc))
+
+    def _offer_restore(self) -> None:
+        button = self.controls.restore_button
+        if self._found is None:
+            button.layout.display = "none"
+            return
+        when = self._found.saved_at.astimezone().strftime("%d %b %H:%M")
+        button.description = f"Restore unsaved work from {when}"
+        button.layout.display = None
+
+
+def _open(plan: Plan | str | os.PathLike[str]) -> tuple[Plan, str]:
+    """The file's base plan and the scenario to start from."""
+    if isinstance(plan, (str, os.PathLike)):
+        return load(plan), "base"
+    if not isinstance(plan, Plan):
+        raise UsageError(f"Explorer needs a plan from scnekit.load or a file path, got {type(plan).__name__}")
+    if plan.scenario_id == "base":
+        return plan, "base"
+    base = loads(plan.document, plan.path)
+    if plan.scenario_id not in base.scenario_ids:
+        raise UsageError(f"'{plan.scenario_id}' is not a scenario of the file; pass the plan from "
+                         "scnekit.load (the explorer builds variants itself)")
+    return base, plan.scenario_id
+
+
+def _descendants(widget: widgets.Widget) -> Iterator[widgets.Widget]:
+    for child in getattr(widget, "children", ()):
+        yield child
+        yield from _descendants(child)

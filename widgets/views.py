@@ -1,0 +1,122 @@
+"""The explorer's views: four plotly figures, a status line and an error area.
+
+Each figure is shown in an ``ipywidgets.Output`` as plotly's own mime bundle, drawn by
+the plotly.js that JupyterLab and Voilà load once from the local ``jupyterlab-plotly``
+extension. (A ``FigureWidget`` would update in place, but each one ships plotly's 5 MB
+bundle through the kernel as a widget trait; on a busy machine its model misses
+anywidget's start-up deadline and then silently drops every later update.) Replacing
+an Output's content is one message, it keeps the current figure for any page that
+connects later, and it is safe from the solving thread.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from scnekit import figures
+from scnekit.roadmap import Roadmap
+
+from .status import BUSY
+
+MIME = "application/vnd.plotly.v1+json"
+CONFIG = {"displaylogo": False, "responsive": True}
+FIGURES: dict[str, Callable[[Roadmap], go.Figure]] = {
+    "timeline": figures.timeline, "exposure": figures.exposure, "flows": figures.flows,
+    "milestones": figures.milestones}
+TITLES = {"timeline": "Roadmap", "exposure": "Exposure", "flows": "Who gives to whom",
+          "milestones": "Milestones"}
+
+
+class Views:
+    """Figures, status and error area. ``show`` is safe to call from the solving thread."""
+
+    def __init__(self) -> None:
+        self.outputs: dict[str, widgets.Output] = {}
+        self.figures: dict[str, go.Figure] = {}
+        for name in FIGURES:
+            out = widgets.Output(layout=widgets.Layout(width="100%", min_width="0"))
+            out.add_class(f"scne-{name}")
+            out.add_class("scne-view")
+            self.outputs[name] = out
+        self.status = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.status.add_class("scne-status")
+        self.error = widgets.HTML(layout=widgets.Layout(width="100%", display="none"))
+        self.error.add_class("scne-error")
+        cells = [self._cell(name) for name in FIGURES]
+        self.grid = widgets.GridBox(cells, layout=widgets.Layout(
+            width="100%", grid_gap="12px", grid_template_columns="minmax(0, 1fr) minmax(0, 1fr)",
+            grid_template_areas='"timeline timeline" "exposure milestones" "flows flows"'))
+        self.grid.add_class("scne-views")
+        self._lock = threading.Lock()
+        self._status_body = ""
+        self._busy = False
+        for name in FIGURES:
+            self._draw(name, figures.empty(TITLES[name], "Solving the first roadmap…"))
+
+    @property
+    def timeline(self) -> go.Figure:
+        """The figure on screen in the timeline view."""
+        return self.figures["timeline"]
+
+    @property
+    def exposure(self) -> go.Figure:
+        return self.figures["exposure"]
+
+    @property
+    def flows(self) -> go.Figure:
+        return self.figures["flows"]
+
+    @property
+    def milestones(self) -> go.Figure:
+        return self.figures["milestones"]
+
+    def show(self, roadmap: Roadmap) -> None:
+        """Draw ``roadmap`` in every view."""
+        for name, draw in FIGURES.items():
+            self._draw(name, draw(roadmap))
+
+    def set_status(self, html: str) -> None:
+        with self._lock:
+            self._status_body = html
+            self._render()
+
+    def set_busy(self, busy: bool) -> None:
+        with self._lock:
+            self._busy = busy
+            self._render()
+
+    def show_error(self, html: str) -> None:
+        self.error.value = html
+        self.error.layout.display = None
+
+    def clear_error(self) -> None:
+        if self.error.value:
+            self.error.value = ""
+            self.error.layout.display = "none"
+
+    def _draw(self, name: str, figure: go.Figure) -> None:
+        self.figures[name] = figure
+        self.outputs[name].outputs = (bundle(figure),)
+
+    def _render(self) -> None:
+        self.status.value = self._status_body + (f" &middot; {BUSY}" if self._busy else "")
+
+    def _cell(self, name: str) -> widgets.Box:
+        box = widgets.Box([self.outputs[name]], layout=widgets.Layout(grid_area=name, width="100%"))
+        box.add_class("scne-cell")
+        return box
+
+
+def bundle(figure: go.Figure) -> dict[str, Any]:
+    """``figure`` as a display_data output that JupyterLab and Voilà draw with plotly.js."""
+    spec = json.loads(pio.to_json(figure, validate=False))
+    title = figure.layout.title.text or "figure"
+    return {"output_type": "display_data", "metadata": {},
+            "data": {MIME: {**spec, "config": CONFIG}, "text/plain": f"<plotly figure: {title}>"}}
