@@ -20,7 +20,10 @@ echo "== pytest"
 .venv/bin/python -m pytest "$@"
 
 # The engine on PuLP 4 as well, where a Python 3.12 is available (PuLP 4 needs it).
-PY312=$(command -v python3.12 || ls "$HOME"/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -n 1 || true)
+PY312=""
+for candidate in "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12; do
+  if [ -x "$candidate" ] && "$candidate" --version >/dev/null 2>&1; then PY312=$candidate; break; fi
+done
 if [ -n "$PY312" ]; then
   echo "== engine tests on $("$PY312" --version) with PuLP 4"
   [ -x .venv312/bin/python ] || "$PY312" -m venv .venv312
