@@ -20,8 +20,9 @@ import scnekit
 from . import explorer_page as ui
 from .servers import Server, workshop
 
-# A generous bound on the worst move; SCNEKIT_SLIDER_WORST_S changes it (e.g. on a loaded machine).
-WORST_SECONDS = float(os.environ.get("SCNEKIT_SLIDER_WORST_S", "5"))
+# Speed is reported, not asserted (benchmarks measure it): this bound only catches a view
+# that never updates. SCNEKIT_SLIDER_WORST_S changes it.
+WORST_SECONDS = float(os.environ.get("SCNEKIT_SLIDER_WORST_S", "30"))
 TIMINGS: dict[str, Any] = {}
 
 
