@@ -24,7 +24,7 @@ def diagnose(plan: Plan, pins: Mapping[str, int] | None = None, *, seconds: floa
     """The conflicts that make ``plan`` infeasible (an empty list if it is feasible)."""
     began = time.perf_counter()
     f = Formulation(plan, elastic=True, pins=pins)
-    model = HighsModel(f.problem, f.variables, f.rows)
+    model = HighsModel.from_formulation(f)
     rules = list(f.relax)
     if not rules:
         return [Conflict("structure", "the measures' windows, requires and links admit no roadmap")]

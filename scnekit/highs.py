@@ -11,12 +11,27 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 import pulp
 
 from .errors import SolverError
+
+if TYPE_CHECKING:
+    from .formulation import Formulation
+
+
+_DEFAULTS: dict[str, bool | int | float | str] = {
+    "presolve": "choose", "mip_heuristic_run_feasibility_jump": True, "mip_heuristic_effort": 0.05,
+    "mip_heuristic_run_rins": True, "mip_heuristic_run_rens": True, "mip_heuristic_run_root_reduced_cost": True,
+}
+# HiGHS' sub-MIP heuristics, off for a run that starts from a roadmap close to the bound
+# (scnekit has run RINS itself): measured in benchmarks/RESULTS.md
+NO_HEURISTICS: dict[str, bool | int | float | str] = {
+    "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +49,10 @@ class HighsModel:
     """A PuLP problem loaded into one ``highspy.Highs`` instance."""
 
     def __init__(self, problem: pulp.LpProblem, variables: list[pulp.LpVariable],
-                 rows: list[pulp.LpConstraint], *, names: bool = False) -> None:
+                 rows: list[pulp.LpConstraint], *, names: bool = False,
+                 pairs: tuple[list[int], list[int], list[str]] | None = None) -> None:
+        """Load ``problem``'s objective, ``variables`` and ``rows``, then ``pairs``: rows
+        ``variables[a] - variables[b] <= 0`` given as column indices (and names)."""
         self.variables = variables
         self.rows = rows
         self.index = {var.name: i for i, var in enumerate(variables)}
@@ -44,6 +62,7 @@ class HighsModel:
         lower, upper = self._col_bounds()
         self.highs.addVars(n, lower, upper)
         integer = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger], dtype=np.int32)
+        self.integer = integer
         if len(integer):
             self.highs.changeColsIntegrality(len(integer), integer,
                                              np.full(len(integer), 1, dtype=np.uint8))
@@ -65,11 +84,25 @@ class HighsModel:
         low, high = self._row_bounds()
         self.highs.addRows(len(rows), low, high, len(indices), np.array(starts[:-1], dtype=np.int32),
                            np.array(indices, dtype=np.int32), np.array(values, dtype=np.float64))
+        if pairs is not None and len(pairs[0]):
+            k = len(pairs[0])
+            index = np.empty(2 * k, dtype=np.int32)
+            index[0::2], index[1::2] = pairs[0], pairs[1]
+            value = np.tile(np.array([1.0, -1.0]), k)
+            self.highs.addRows(k, np.full(k, -highspy.kHighsInf), np.zeros(k), 2 * k,
+                               np.arange(0, 2 * k, 2, dtype=np.int32), index, value)
         if names:
             for i, var in enumerate(variables):
                 self.highs.passColName(i, var.name)
             for i, row in enumerate(rows):
                 self.highs.passRowName(i, row.name)
+            for i, name in enumerate(pairs[2] if pairs is not None else []):
+                self.highs.passRowName(len(rows) + i, name)
+
+    @classmethod
+    def from_formulation(cls, f: Formulation, *, names: bool = False) -> HighsModel:
+        """Load a :class:`~scnekit.formulation.Formulation` (its rows and its bulk pairs)."""
+        return cls(f.base_problem, f.variables, f.rows, names=names, pairs=f.pairs)
 
     def _col_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         inf = highspy.kHighsInf
@@ -97,6 +130,26 @@ class HighsModel:
         if len(rows):
             self.highs.changeRowsBounds(len(rows), rows, low, high)  # type: ignore[attr-defined]
 
+    def satisfies(self, values: Mapping[str, float], tolerance: float = 1e-6) -> bool:
+        """Whether ``values`` (by name) keep every bound, row and integrality of the model."""
+        lp = self.highs.getLp()
+        x = np.array([values.get(name, 0.0) for name in self.index], dtype=np.float64)
+        if np.any(x < np.asarray(lp.col_lower_) - tolerance) or np.any(x > np.asarray(lp.col_upper_) + tolerance):
+            return False
+        if len(self.integer) and np.any(np.abs(x[self.integer] - np.round(x[self.integer])) > tolerance):
+            return False
+        a = lp.a_matrix_
+        index, value = np.asarray(a.index_), np.asarray(a.value_)
+        start = np.asarray(a.start_)
+        if a.format_ == highspy.MatrixFormat.kColwise:
+            cols = np.repeat(np.arange(len(x)), np.diff(start))
+            activity = np.bincount(index, weights=value * x[cols], minlength=lp.num_row_)
+        else:
+            rows = np.repeat(np.arange(lp.num_row_), np.diff(start))
+            activity = np.bincount(rows, weights=value * x[index], minlength=lp.num_row_)
+        return bool(np.all(activity >= np.asarray(lp.row_lower_) - tolerance)
+                    and np.all(activity <= np.asarray(lp.row_upper_) + tolerance))
+
     def suggest(self, values: Mapping[str, float]) -> None:
         """Offer a starting solution (HiGHS checks it and ignores it if it does not fit)."""
         idx = np.array([self.index[v] for v in values if v in self.index], dtype=np.int32)
@@ -104,15 +157,84 @@ class HighsModel:
         if len(idx):
             self.highs.setSolution(len(idx), idx, vals)
 
-    def run(self, *, time_limit: float | None = None, gap: float = 0.0) -> Outcome:
-        """Solve; ``gap`` is the relative gap at which HiGHS may stop."""
+    def _time_limit(self, seconds: float | None, *, lp: bool = False) -> None:
+        """Set HiGHS' time limit for the next run.
+
+        HiGHS 1.15 measures an LP's limit on the instance's run clock, which goes on
+        across runs (a re-solve with a plain limit stops at once), and a MIP's limit from
+        the start of the run; so an LP's limit adds the time already on the clock."""
+        if not seconds:
+            self.highs.setOptionValue("time_limit", highspy.kHighsInf)
+            return
+        offset = self.highs.getRunTime() if lp else 0.0
+        self.highs.setOptionValue("time_limit", offset + float(seconds))
+
+    def relaxation(self, *, time_limit: float | None = None) -> Outcome:
+        """Solve the LP relaxation: its objective bounds the MIP's, its values guide heuristics."""
+        h, ints = self.highs, self.integer
+        if len(ints):
+            h.changeColsIntegrality(len(ints), ints, np.zeros(len(ints), dtype=np.uint8))
+        try:
+            self._time_limit(time_limit, lp=True)
+            began = time.perf_counter()
+            h.run()
+            seconds = time.perf_counter() - began
+            status = h.getModelStatus()
+            S = highspy.HighsModelStatus
+            if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
+                return Outcome("infeasible", {}, None, None, seconds)
+            if status != S.kOptimal:
+                return Outcome("unknown", {}, None, None, seconds)
+            col = np.asarray(h.getSolution().col_value)
+            objective = float(h.getInfo().objective_function_value)
+            return Outcome("optimal", dict(zip(self.index, col.tolist(), strict=True)), objective,
+                           objective, seconds)
+        finally:
+            if len(ints):
+                h.changeColsIntegrality(len(ints), ints, np.ones(len(ints), dtype=np.uint8))
+
+    def neighbourhood(self, incumbent: Mapping[str, float], guide: Mapping[str, float], *,
+                      time_limit: float | None = None, gap: float = 0.0) -> Outcome:
+        """RINS: solve the MIP with every integer column fixed where ``incumbent`` and ``guide``
+        (an LP solution) agree, starting from ``incumbent``; the bounds are restored after.
+
+        The sub-MIP keeps every row, so what it finds is feasible for the full model; its
+        bound is not a bound of the full model (the caller keeps the LP's).
+        """
+        names = list(self.index)
+        fixed = [i for i in self.integer.tolist()
+                 if abs(incumbent.get(names[i], 0.0) - guide.get(names[i], 0.0)) <= 1e-6]
+        idx = np.array(fixed, dtype=np.int32)
+        vals = np.array([round(incumbent.get(names[i], 0.0)) for i in fixed], dtype=np.float64)
+        lower, upper = self._col_bounds()
+        keep = (lower[idx] <= vals) & (vals <= upper[idx])
+        idx, vals = idx[keep], vals[keep]
+        if len(idx):
+            self.highs.changeColsBounds(len(idx), idx, vals, vals)
+        try:
+            self.suggest(incumbent)
+            return self.run(time_limit=time_limit, gap=gap)
+        finally:
+            if len(idx):
+                self.highs.changeColsBounds(len(idx), idx, lower[idx], upper[idx])
+
+    def run(self, *, time_limit: float | None = None, gap: float = 0.0,
+            options: Mapping[str, bool | int | float | str] | None = None) -> Outcome:
+        """Solve; ``gap`` is the relative gap at which HiGHS may stop. ``options`` are HiGHS
+        options for this run only (HiGHS' defaults are restored after it)."""
         if not self.variables:
             return self._run_empty()
         h = self.highs
-        h.setOptionValue("time_limit", float(time_limit) if time_limit else highspy.kHighsInf)
+        self._time_limit(time_limit)
         h.setOptionValue("mip_rel_gap", float(gap))
+        for key, value in (options or {}).items():
+            h.setOptionValue(key, value)
         began = time.perf_counter()
-        h.run()
+        try:
+            h.run()
+        finally:
+            for key in options or {}:
+                h.setOptionValue(key, _DEFAULTS[key])
         seconds = time.perf_counter() - began
         status = h.getModelStatus()
         info = h.getInfo()

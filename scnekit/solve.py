@@ -6,14 +6,22 @@ import time
 from collections.abc import Mapping
 
 from .diagnose import diagnose
-from .errors import UsageError
+from .errors import SolverError, UsageError
 from .formulation import Formulation
-from .highs import HighsModel, Outcome
+from .heuristic import construct, sketch
+from .highs import NO_HEURISTICS, HighsModel, Outcome
 from .ledger import evaluate
 from .model import Plan
 from .roadmap import Conflict, Roadmap
 
 OPTIMAL_GAP = 1e-6
+# Columns from which the final MIP runs without HiGHS presolve. Measured on generated
+# plans (benchmarks/RESULTS.md): at 3000 x 24 (81k columns) presolve and the setup after
+# it took about 75 s before the root LP, while without presolve the root LP and its first
+# cut round were done in 14 s; below about 20k columns presolve pays for itself.
+LARGE = 20_000
+# A roadmap this close to the LP bound leaves the final MIP to prove rather than search.
+CLOSE = 0.05
 
 
 class Session:
@@ -29,6 +37,7 @@ class Session:
         self._formulation: Formulation | None = None
         self._model: HighsModel | None = None
         self._last: Outcome | None = None
+        self._last_starts: dict[str, int] = {}
         self.rebuilds = 0
 
     def solve(self, plan: Plan, *, pins: Mapping[str, int] | None = None,
@@ -41,11 +50,10 @@ class Session:
         if formulation.impossible:
             outcome = Outcome("infeasible", {}, None, None, 0.0)
         else:
-            if self._last is not None and self._last.values:
-                model.suggest(self._last.values)
-            outcome = model.run(time_limit=time_limit, gap=gap)
+            outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap)
         self._last = outcome if outcome.values else self._last
         starts = formulation.starts(outcome.values)
+        self._last_starts = dict(starts) if outcome.values else self._last_starts
         conflicts: tuple[Conflict, ...] = ()
         if outcome.state == "infeasible":
             conflicts = tuple(diagnose(plan, pins, seconds=self.diagnose_seconds))
@@ -63,6 +71,87 @@ class Session:
                        conflicts=conflicts, bound=outcome.bound, solver_seconds=outcome.seconds,
                        build_seconds=built, pins=dict(pins or {}))
 
+    def _search(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
+                model: HighsModel, *, time_limit: float | None, gap: float) -> Outcome:
+        """Find a roadmap fast, then let the MIP prove (or improve) it.
+
+        1. The LP relaxation: a bound, and start phases to follow (it also proves
+           infeasibility when it has no solution).
+        2. :func:`~scnekit.heuristic.construct` builds a feasible roadmap led by the
+           previous roadmap (a re-solve) or by the LP; where it cannot keep a deadline or
+           a minimum, :func:`~scnekit.heuristic.sketch` gives the nearest it found.
+        3. RINS: the MIP restricted to the columns where that roadmap and the LP
+           disagree; typically within a few tenths of a percent of the optimum.
+        4. If the roadmap is within ``gap`` of the LP bound, stop; otherwise the full MIP
+           runs from the best roadmap found.
+        """
+        began = time.perf_counter()
+
+        def left() -> float | None:
+            return None if time_limit is None else max(0.01, time_limit - (time.perf_counter() - began))
+
+        if not formulation.variables:
+            return model.run(time_limit=time_limit, gap=gap)
+        lp = model.relaxation(time_limit=left())
+        if lp.state == "infeasible":
+            return Outcome("infeasible", {}, None, None, lp.seconds)
+        best: Outcome | None = None
+        bound = lp.objective
+        if lp.state == "optimal":
+            starts = None
+            for guide in (self._last_starts, self._lp_guide(formulation, lp.values)):
+                if guide and starts is None:
+                    starts = construct(plan, formulation.windows, guide, pins)
+            point = formulation.point(starts) if starts is not None else {}
+            if starts is not None and not model.satisfies(point):
+                starts = None  # never trust a heuristic over the model's own rows
+            if starts is not None:
+                best = Outcome("feasible", point, evaluate(plan, starts).objective, bound,
+                               time.perf_counter() - began)
+            else:
+                # the greedy missed a deadline, a minimum or a mandatory measure: RINS around
+                # it (where it disagrees with the LP) looks for a roadmap that keeps them all
+                point = formulation.point(sketch(plan, formulation.windows,
+                                                 self._lp_guide(formulation, lp.values), pins))
+            if best is None or not _within(best, bound, gap):
+                sub = model.neighbourhood(point, lp.values, time_limit=_share(left(), lp.seconds),
+                                          gap=min(gap, 1e-4) if gap else 0.0)
+                if sub.values and sub.objective is not None and (
+                        best is None or sub.objective > best.objective + 1e-9):  # type: ignore[operator]
+                    best = Outcome("feasible", sub.values, sub.objective, bound, time.perf_counter() - began)
+            if best is not None and _within(best, bound, gap):
+                state = "optimal" if _within(best, bound, 0.0) else "feasible"
+                return Outcome(state, best.values, best.objective, bound, time.perf_counter() - began)
+        options: dict[str, bool | int | float | str] = {}
+        if best is not None:
+            model.suggest(best.values)
+            options["mip_heuristic_run_feasibility_jump"] = False  # it only looks for a first roadmap
+            if _within(best, bound, CLOSE):
+                # what is left is mostly proof: on the Syria example's re-solves HiGHS'
+                # RINS and RENS took about 40 % of the time (median 3.2 s -> 1.9 s without)
+                options.update(NO_HEURISTICS)
+        if len(formulation.variables) >= LARGE:
+            options["presolve"] = "off"
+        outcome = model.run(time_limit=left(), gap=gap, options=options)
+        seconds = time.perf_counter() - began
+        if best is not None and (outcome.objective is None or outcome.objective < best.objective - 1e-9):  # type: ignore[operator]
+            if outcome.state == "infeasible":
+                raise SolverError("HiGHS found no roadmap where the heuristic found one")
+            mip_bound = outcome.bound if outcome.bound is not None else bound
+            return Outcome("feasible", best.values, best.objective, mip_bound, seconds)
+        return Outcome(outcome.state, outcome.values, outcome.objective, outcome.bound, seconds)
+
+    @staticmethod
+    def _lp_guide(formulation: Formulation, lp: Mapping[str, float]) -> dict[str, float]:
+        """The first phase by which the LP has started at least half of each measure."""
+        guide: dict[str, float] = {}
+        for mid, steps in formulation.started.items():
+            for t, var in steps.items():
+                if lp.get(var.name, 0.0) >= 0.5:
+                    guide[mid] = float(t)
+                    break
+        return guide
+
     def _load(self, plan: Plan, pins: Mapping[str, int] | None) -> tuple[Formulation, HighsModel]:
         f = self._formulation
         if f is not None and self._model is not None:
@@ -74,7 +163,7 @@ class Session:
                 self._model.sync()
                 return f, self._model
         f = Formulation(plan, pins=pins)
-        self._formulation, self._model, self._last = f, HighsModel(f.problem, f.variables, f.rows), None
+        self._formulation, self._model, self._last = f, HighsModel.from_formulation(f), None
         self.rebuilds += 1
         return f, self._model
 
@@ -91,6 +180,19 @@ def solve(plan: Plan, scenario: str | None = None, time_limit: float | None = No
     if not 0 <= gap < 1:
         raise UsageError("gap must be a fraction from 0 to 1")
     return Session().solve(plan.scenario(scenario), pins=pins, time_limit=time_limit, gap=gap)
+
+
+def _within(best: Outcome, bound: float | None, gap: float) -> bool:
+    """Whether ``best`` is within ``gap`` of ``bound`` (the measure of :class:`Roadmap`)."""
+    if bound is None or best.objective is None:
+        return False
+    return max(0.0, bound - best.objective) / max(1.0, abs(best.objective)) <= max(gap, OPTIMAL_GAP)
+
+
+def _share(left: float | None, lp_seconds: float) -> float:
+    """Time for the RINS sub-MIP: a few LP solves' worth, at most a third of what is left."""
+    budget = max(1.0, 5.0 * lp_seconds)
+    return budget if left is None else min(budget, max(0.01, left / 3))
 
 
 def _check_pins(plan: Plan, pins: Mapping[str, int] | None) -> None:

@@ -7,6 +7,8 @@ that a re-solve may change. Each window is implied by FORMAT.md's rules; none cu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .model import Plan
 
 
@@ -45,3 +47,78 @@ def structural_windows(plan: Plan) -> dict[str, tuple[int, int] | None]:
         for mid, phase in first.items():
             first[mid] = min(phase, T + 1)
     return {mid: (first[mid], last[mid]) if first[mid] <= last[mid] else None for mid in first}
+
+
+def earliest_starts(plan: Plan, windows: Mapping[str, tuple[int, int] | None],
+                    pins: Mapping[str, int] | None = None, *, exposure: bool = True) -> dict[str, int]:
+    """The first phase each measure can start in under this plan's parameters.
+
+    Beyond the structural window: ``earliest``, availability, pins (a pinned measure
+    starts at its pin), what ``requires`` and reciprocal links carry over, and
+    exposure: a measure whose cost exceeds its implementer's limit can only start once
+    the implementer can have received the difference, counting only measures that can
+    be complete by then (``exposure=False`` leaves that out, for a model where the
+    limit may be relaxed). Returns T+1 for a measure that cannot start at all. Every
+    bound holds for every feasible roadmap of the plan; a re-solve recomputes them.
+    """
+    T = plan.phases
+    pins = pins or {}
+    by_id = plan.measure_by_id
+    lo: dict[str, int] = {}
+    hi: dict[str, int] = {}
+    for m in plan.measures:
+        w = windows.get(m.id)
+        if w is None or m.id in plan.unavailable:
+            lo[m.id], hi[m.id] = T + 1, 0
+            continue
+        lo[m.id], hi[m.id] = max(w[0], m.earliest), w[1]
+        if m.id in pins:
+            lo[m.id], hi[m.id] = max(lo[m.id], pins[m.id]), min(hi[m.id], pins[m.id])
+    reciprocal = [ln for ln in plan.links if ln.kind == "reciprocal"]
+    costly = []  # (measure, party, cost beyond the limit, value to itself at its start)
+    for m in plan.measures:
+        limit = plan.rules.exposure_limit(m.by)
+        if exposure and limit is not None and m.cost > limit:
+            own = m.to.get(m.by, 0.0) if m.duration == 1 else 0.0
+            costly.append((m.id, m.by, m.cost - limit, own))
+    gets: dict[str, list[tuple[str, float]]] = {}
+    for m in plan.measures:
+        for p, v in m.to.items():
+            if v > 0:
+                gets.setdefault(p, []).append((m.id, v))
+    changed = True
+    while changed:
+        changed = False
+        updates: dict[str, int] = {}
+        for m in plan.measures:
+            need = max([lo[p] + by_id[p].duration if lo[p] <= hi[p] else T + 1 for p in m.requires],
+                       default=0)
+            if need > lo[m.id]:
+                updates[m.id] = max(updates.get(m.id, 0), need)
+        for ln in reciprocal:
+            dead = any(lo[x] > hi[x] for x in ln.measures)
+            top = max(lo[x] for x in ln.measures)
+            for x in ln.measures:
+                need = T + 1 if dead else top - ln.within
+                if need > lo[x]:
+                    updates[x] = max(updates.get(x, 0), need)
+        for mid, party, beyond, own in costly:
+            if lo[mid] > hi[mid]:
+                continue
+            done = sorted((lo[j] + by_id[j].duration - 1, v) for j, v in gets.get(party, ())
+                          if j != mid and lo[j] <= hi[j])
+            got, first = own, T + 1
+            if got >= beyond - 1e-9:
+                continue
+            for c, v in done:
+                got += v
+                if got >= beyond - 1e-9:
+                    first = c
+                    break
+            if first > lo[mid]:
+                updates[mid] = max(updates.get(mid, 0), first)
+        for mid, value in updates.items():
+            if min(value, T + 1) > lo[mid]:
+                lo[mid] = min(value, T + 1)
+                changed = True
+    return {mid: (lo[mid] if lo[mid] <= hi[mid] else T + 1) for mid in lo}
