@@ -139,8 +139,9 @@ class HighsModel:
         if len(self.integer) and np.any(np.abs(x[self.integer] - np.round(x[self.integer])) > tolerance):
             return False
         a = lp.a_matrix_
-        index, value = np.asarray(a.index_), np.asarray(a.value_)
-        start = np.asarray(a.start_)
+        index = np.asarray(a.index_, dtype=np.int64)  # empty lists would come back as floats
+        value = np.asarray(a.value_, dtype=np.float64)
+        start = np.asarray(a.start_, dtype=np.int64)
         if a.format_ == highspy.MatrixFormat.kColwise:
             cols = np.repeat(np.arange(len(x)), np.diff(start))
             activity = np.bincount(index, weights=value * x[cols], minlength=lp.num_row_)
