@@ -63,11 +63,12 @@ class Formulation:
     """The PuLP model of one plan, with handles to update its parameters in place."""
 
     # at_least milestones get their convex hull per phase (see _at_least) from this many
-    # start columns on. Below it HiGHS' own cuts close the same gap and the smaller model
-    # is faster (the Syria example, 300 columns: median re-solve at 1 % 1.1 s aggregated
-    # against 1.6 s with the hull); above it the hull's LP bound is what lets a solve stop
-    # at the root (1000 x 24: LP gap 1.48 % -> 0.76 %). Measured in benchmarks/RESULTS.md.
-    HULL_FROM = 2000
+    # start columns on; a subclass may raise it to get the aggregated rows. The hull pays
+    # at every size measured (benchmarks/RESULTS.md): LP gap at 1000 x 24 1.48 % -> 0.76 %,
+    # and on the Syria example's re-solves through Session (54 solves, 3 seeds) median
+    # 2.77 s -> 2.12 s exact and 1.75 s -> 1.41 s at a 1 % gap. (Plain HiGHS at a 1 % gap
+    # alone was faster on the aggregated Syria model; the engine's LP-led search is not.)
+    HULL_FROM = 0
 
     def __init__(self, plan: Plan, *, elastic: bool = False,
                  pins: Mapping[str, int] | None = None) -> None:

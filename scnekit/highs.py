@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 _DEFAULTS: dict[str, bool | int | float | str] = {
     "presolve": "choose", "mip_heuristic_run_feasibility_jump": True, "mip_heuristic_effort": 0.05,
     "mip_heuristic_run_rins": True, "mip_heuristic_run_rens": True, "mip_heuristic_run_root_reduced_cost": True,
+    "mip_pool_soft_limit": 10000,
 }
 # HiGHS' sub-MIP heuristics, off for a run that starts from a roadmap close to the bound
 # (scnekit has run RINS itself): measured in benchmarks/RESULTS.md
@@ -195,7 +196,8 @@ class HighsModel:
                 h.changeColsIntegrality(len(ints), ints, np.ones(len(ints), dtype=np.uint8))
 
     def neighbourhood(self, incumbent: Mapping[str, float], guide: Mapping[str, float], *,
-                      time_limit: float | None = None, gap: float = 0.0) -> Outcome:
+                      time_limit: float | None = None, gap: float = 0.0,
+                      stop: Callable[[], bool] | None = None) -> Outcome:
         """RINS: solve the MIP with every integer column fixed where ``incumbent`` and ``guide``
         (an LP solution) agree, starting from ``incumbent``; the bounds are restored after.
 
@@ -214,15 +216,22 @@ class HighsModel:
             self.highs.changeColsBounds(len(idx), idx, vals, vals)
         try:
             self.suggest(incumbent)
-            return self.run(time_limit=time_limit, gap=gap)
+            return self.run(time_limit=time_limit, gap=gap, stop=stop)
         finally:
             if len(idx):
                 self.highs.changeColsBounds(len(idx), idx, lower[idx], upper[idx])
 
     def run(self, *, time_limit: float | None = None, gap: float = 0.0,
-            options: Mapping[str, bool | int | float | str] | None = None) -> Outcome:
+            options: Mapping[str, bool | int | float | str] | None = None,
+            stop: Callable[[], bool] | None = None,
+            found: Callable[[Outcome], None] | None = None) -> Outcome:
         """Solve; ``gap`` is the relative gap at which HiGHS may stop. ``options`` are HiGHS
-        options for this run only (HiGHS' defaults are restored after it)."""
+        options for this run only (HiGHS' defaults are restored after it).
+
+        ``stop`` is asked at HiGHS' interrupt points; once it says True the run ends with
+        the best roadmap so far (state ``feasible``, or ``unknown`` without one).
+        ``found`` receives every improving roadmap HiGHS finds during the run.
+        """
         if not self.variables:
             return self._run_empty()
         h = self.highs
@@ -230,10 +239,15 @@ class HighsModel:
         h.setOptionValue("mip_rel_gap", float(gap))
         for key, value in (options or {}).items():
             h.setOptionValue(key, value)
+        hooks = self._hooks(stop, found)
+        for event, hook in hooks:
+            event.subscribe(hook)
         began = time.perf_counter()
         try:
             h.run()
         finally:
+            for event, hook in hooks:
+                event.unsubscribe(hook)
             for key in options or {}:
                 h.setOptionValue(key, _DEFAULTS[key])
         seconds = time.perf_counter() - began
@@ -261,6 +275,31 @@ class HighsModel:
             dual = float(info.mip_dual_bound)
             bound = dual if math.isfinite(dual) else (objective if state == "optimal" else None)
         return Outcome(state, values, objective, bound, seconds)
+
+    def _hooks(self, stop: Callable[[], bool] | None,
+               found: Callable[[Outcome], None] | None) -> list[tuple[Any, Callable[[Any], None]]]:
+        """HiGHS callbacks for :meth:`run`: interrupt on ``stop``, report to ``found``."""
+        h = self.highs
+        hooks: list[tuple[Any, Callable[[Any], None]]] = []
+        if stop is not None:
+            def interrupt(event: Any) -> None:
+                if stop():
+                    event.interrupt()
+            hooks += [(h.cbMipInterrupt, interrupt), (h.cbSimplexInterrupt, interrupt)]
+        if found is not None:
+            began = time.perf_counter()
+
+            def improved(event: Any) -> None:
+                out = event.data_out
+                col = np.asarray(out.mip_solution, dtype=np.float64)
+                if len(col) != len(self.variables):
+                    return  # not a solution of the model as loaded
+                dual = float(out.mip_dual_bound)
+                found(Outcome("feasible", dict(zip(self.index, col.tolist(), strict=True)),
+                              float(out.objective_function_value), dual if math.isfinite(dual) else None,
+                              time.perf_counter() - began))
+            hooks.append((h.cbMipImprovingSolution, improved))
+        return hooks
 
     def _run_empty(self) -> Outcome:
         """A model without columns (nothing can be scheduled): feasible iff every row admits 0."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .diagnose import diagnose
 from .errors import SolverError, UsageError
@@ -20,6 +21,11 @@ OPTIMAL_GAP = 1e-6
 # it took about 75 s before the root LP, while without presolve the root LP and its first
 # cut round were done in 14 s; below about 20k columns presolve pays for itself.
 LARGE = 20_000
+# Cuts HiGHS keeps in its pool for the final MIP (its default is 10000). On the Syria
+# example's re-solves most of the MIP's time went into separating and re-solving with
+# thousands of pooled cuts that barely move the bound: 12 re-solves, median 2.29 s with
+# the default, 1.25 s with 30, 0.99 s with 10, 0.91-1.00 s with 1-3 (benchmarks/RESULTS.md).
+CUT_POOL = 10
 # A roadmap this close to the LP bound leaves the final MIP to prove rather than search.
 CLOSE = 0.05
 
@@ -41,38 +47,43 @@ class Session:
         self.rebuilds = 0
 
     def solve(self, plan: Plan, *, pins: Mapping[str, int] | None = None,
-              time_limit: float | None = None, gap: float = 0.0) -> Roadmap:
-        """Solve ``plan`` (a base plan or one returned by ``plan.scenario(id)``)."""
+              time_limit: float | None = None, gap: float = 0.0,
+              progress: Callable[[Roadmap], None] | None = None,
+              stop: Callable[[], bool] | None = None) -> Roadmap:
+        """Solve ``plan`` (a base plan or one returned by ``plan.scenario(id)``).
+
+        ``progress`` receives each better roadmap found on the way (status ``feasible``,
+        its gap measured against the best bound known then), for a view that should not
+        wait for the proof. ``stop`` is polled while the solver runs; once it returns
+        True the solve ends with the best roadmap found so far (``feasible``, or
+        ``unknown`` if none), as a time limit would.
+        """
         _check_pins(plan, pins)
         began = time.perf_counter()
         formulation, model = self._load(plan, pins)
         built = time.perf_counter() - began
+
+        def result(outcome: Outcome, conflicts: tuple[Conflict, ...] = ()) -> Roadmap:
+            return _roadmap(plan, pins, formulation, outcome, conflicts, began=began, built=built)
+
+        report = None if progress is None else (lambda outcome: progress(result(outcome)))
         if formulation.impossible:
             outcome = Outcome("infeasible", {}, None, None, 0.0)
         else:
-            outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap)
+            outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap,
+                                   report=report, stop=stop)
         self._last = outcome if outcome.values else self._last
-        starts = formulation.starts(outcome.values)
-        self._last_starts = dict(starts) if outcome.values else self._last_starts
+        if outcome.values:
+            self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
         if outcome.state == "infeasible":
             conflicts = tuple(diagnose(plan, pins, seconds=self.diagnose_seconds))
-        status, rel_gap = outcome.state, None
-        if status in ("optimal", "feasible"):
-            objective = evaluate(plan, starts).objective
-            bound = outcome.bound if outcome.bound is not None else objective
-            rel_gap = max(0.0, bound - objective) / max(1.0, abs(objective))
-            if status == "optimal" and rel_gap > OPTIMAL_GAP:
-                status = "feasible"
-            if status == "optimal":
-                rel_gap = 0.0
-        seconds = time.perf_counter() - began
-        return Roadmap(plan=plan, status=status, starts=starts, gap=rel_gap, seconds=seconds,
-                       conflicts=conflicts, bound=outcome.bound, solver_seconds=outcome.seconds,
-                       build_seconds=built, pins=dict(pins or {}))
+        return result(outcome, conflicts)
 
     def _search(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
-                model: HighsModel, *, time_limit: float | None, gap: float) -> Outcome:
+                model: HighsModel, *, time_limit: float | None, gap: float,
+                report: Callable[[Outcome], None] | None = None,
+                stop: Callable[[], bool] | None = None) -> Outcome:
         """Find a roadmap fast, then let the MIP prove (or improve) it.
 
         1. The LP relaxation: a bound, and start phases to follow (it also proves
@@ -84,11 +95,28 @@ class Session:
            disagree; typically within a few tenths of a percent of the optimum.
         4. If the roadmap is within ``gap`` of the LP bound, stop; otherwise the full MIP
            runs from the best roadmap found.
+
+        Each better roadmap goes to ``report`` as it is found; ``stop`` ends the search
+        between steps and inside HiGHS.
         """
         began = time.perf_counter()
 
         def left() -> float | None:
             return None if time_limit is None else max(0.01, time_limit - (time.perf_counter() - began))
+
+        def stopped(best: Outcome | None) -> Outcome:
+            seconds = time.perf_counter() - began
+            if best is None:
+                return Outcome("unknown", {}, None, None, seconds)
+            return Outcome("feasible", best.values, best.objective, best.bound, seconds)
+
+        def better(outcome: Outcome) -> Outcome:
+            if report is not None:
+                report(outcome)
+            return outcome
+
+        def halt() -> bool:
+            return stop is not None and stop()
 
         if not formulation.variables:
             return model.run(time_limit=time_limit, gap=gap)
@@ -97,6 +125,8 @@ class Session:
             return Outcome("infeasible", {}, None, None, lp.seconds)
         best: Outcome | None = None
         bound = lp.objective
+        if halt():
+            return stopped(best)
         if lp.state == "optimal":
             starts = None
             for guide in (self._last_starts, self._lp_guide(formulation, lp.values)):
@@ -106,19 +136,20 @@ class Session:
             if starts is not None and not model.satisfies(point):
                 starts = None  # never trust a heuristic over the model's own rows
             if starts is not None:
-                best = Outcome("feasible", point, evaluate(plan, starts).objective, bound,
-                               time.perf_counter() - began)
+                best = better(Outcome("feasible", point, evaluate(plan, starts).objective, bound,
+                                      time.perf_counter() - began))
             else:
                 # the greedy missed a deadline, a minimum or a mandatory measure: RINS around
                 # it (where it disagrees with the LP) looks for a roadmap that keeps them all
                 point = formulation.point(sketch(plan, formulation.windows,
                                                  self._lp_guide(formulation, lp.values), pins))
-            if best is None or not _within(best, bound, gap):
+            if (best is None or not _within(best, bound, gap)) and not halt():
                 sub = model.neighbourhood(point, lp.values, time_limit=_share(left(), lp.seconds),
-                                          gap=min(gap, 1e-4) if gap else 0.0)
+                                          gap=min(gap, 1e-4) if gap else 0.0, stop=stop)
                 if sub.values and sub.objective is not None and (
                         best is None or sub.objective > best.objective + 1e-9):  # type: ignore[operator]
-                    best = Outcome("feasible", sub.values, sub.objective, bound, time.perf_counter() - began)
+                    best = better(Outcome("feasible", sub.values, sub.objective, bound,
+                                          time.perf_counter() - began))
             if best is not None and _within(best, bound, gap):
                 state = "optimal" if _within(best, bound, 0.0) else "feasible"
                 return Outcome(state, best.values, best.objective, bound, time.perf_counter() - began)
@@ -130,9 +161,23 @@ class Session:
                 # what is left is mostly proof: on the Syria example's re-solves HiGHS'
                 # RINS and RENS took about 40 % of the time (median 3.2 s -> 1.9 s without)
                 options.update(NO_HEURISTICS)
+        if halt():
+            return stopped(best)
         if len(formulation.variables) >= LARGE:
             options["presolve"] = "off"
-        outcome = model.run(time_limit=left(), gap=gap, options=options)
+        else:
+            options["mip_pool_soft_limit"] = CUT_POOL
+        record = best.objective if best is not None and best.objective is not None else -math.inf
+
+        def improved(found: Outcome) -> None:
+            nonlocal record
+            if found.objective is not None and found.objective > record + 1e-9:
+                record = found.objective
+                better(Outcome("feasible", found.values, found.objective,
+                               bound if found.bound is None else found.bound, time.perf_counter() - began))
+
+        outcome = model.run(time_limit=left(), gap=gap, options=options, stop=stop,
+                            found=improved if report is not None else None)
         seconds = time.perf_counter() - began
         if best is not None and (outcome.objective is None or outcome.objective < best.objective - 1e-9):  # type: ignore[operator]
             if outcome.state == "infeasible":
@@ -180,6 +225,24 @@ def solve(plan: Plan, scenario: str | None = None, time_limit: float | None = No
     if not 0 <= gap < 1:
         raise UsageError("gap must be a fraction from 0 to 1")
     return Session().solve(plan.scenario(scenario), pins=pins, time_limit=time_limit, gap=gap)
+
+
+def _roadmap(plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation, outcome: Outcome,
+             conflicts: tuple[Conflict, ...], *, began: float, built: float) -> Roadmap:
+    """The :class:`Roadmap` of an outcome, its objective and gap recomputed from the schedule."""
+    starts = formulation.starts(outcome.values)
+    status, rel_gap = outcome.state, None
+    if status in ("optimal", "feasible"):
+        objective = evaluate(plan, starts).objective
+        bound = outcome.bound if outcome.bound is not None else objective
+        rel_gap = max(0.0, bound - objective) / max(1.0, abs(objective))
+        if status == "optimal" and rel_gap > OPTIMAL_GAP:
+            status = "feasible"
+        if status == "optimal":
+            rel_gap = 0.0
+    return Roadmap(plan=plan, status=status, starts=starts, gap=rel_gap, seconds=time.perf_counter() - began,
+                   conflicts=conflicts, bound=outcome.bound, solver_seconds=outcome.seconds,
+                   build_seconds=built, pins=dict(pins or {}))
 
 
 def _within(best: Outcome, bound: float | None, gap: float) -> bool:

@@ -28,3 +28,36 @@ def test_every_scenario_solves_and_keeps_every_rule(scenario: str) -> None:
     roadmap = scnekit.solve(PLAN, scenario)
     assert roadmap.status == "optimal", roadmap.conflicts
     assert check_answer(load_doc(EXAMPLE), scenario, roadmap.to_dict()) == []
+
+
+def test_progress_reports_better_roadmaps_that_keep_every_rule() -> None:
+    """Interim roadmaps (for a view that should not wait for the proof) are real ones."""
+    seen: list[scnekit.Roadmap] = []
+    final = scnekit.Session().solve(PLAN, progress=seen.append)
+    assert final.status == "optimal"
+    assert seen, "the heuristic's roadmap is reported before the proof"
+    objectives = [r.objective for r in seen]
+    assert objectives == sorted(objectives) and len(set(objectives)) == len(objectives)
+    assert all(r.status == "feasible" and r.gap is not None and r.gap >= 0 for r in seen)
+    assert objectives[-1] <= final.objective  # type: ignore[operator]
+    for roadmap in seen:
+        assert check_answer(load_doc(EXAMPLE), "base", roadmap.to_dict()) == []
+
+
+def test_stop_ends_a_solve_with_the_best_roadmap_so_far() -> None:
+    asked = 0
+
+    def stop() -> bool:
+        nonlocal asked
+        asked += 1
+        return True
+
+    session = scnekit.Session()
+    roadmap = session.solve(PLAN, stop=stop)
+    assert asked >= 1
+    assert roadmap.status in ("feasible", "unknown")
+    if roadmap.status == "feasible":
+        assert check_answer(load_doc(EXAMPLE), "base", roadmap.to_dict()) == []
+    # the same session then solves to the proven optimum, as a fresh one does
+    again = session.solve(PLAN)
+    assert again.status == "optimal" and again.objective == scnekit.solve(PLAN).objective

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -571,6 +572,31 @@ def test_worker_marks_busy_and_coalesces_waiting_jobs() -> None:
         runner.close()
 
 
+def test_worker_tells_a_running_job_it_is_superseded() -> None:
+    started = threading.Event()
+    gave_way: list[int] = []
+    runner: LatestOnly[int] = LatestOnly(lambda job: None, on_busy=lambda b: None, on_error=lambda e: None)
+
+    def work(job: int) -> None:
+        if job == 0:
+            started.set()
+            deadline = time.monotonic() + 10
+            while not runner.superseded and time.monotonic() < deadline:
+                time.sleep(0.01)
+            gave_way.append(job)
+
+    runner._work = work
+    try:
+        runner.submit(0)
+        assert started.wait(10)
+        assert not runner.superseded
+        runner.submit(1)
+        assert runner.wait(10)
+        assert gave_way == [0]
+    finally:
+        runner.close()
+
+
 def test_worker_reports_errors_and_goes_on() -> None:
     errors: list[BaseException] = []
     ran: list[int] = []
@@ -629,3 +655,49 @@ def test_syria_example_in_the_explorer(tmp_path: Path, open_explorer: type[Explo
     e.wait(timeout=120)
     assert e.roadmap.objective == scnekit.solve(plan, "track-collapse").objective
     assert e.controls.measures["ceasefire-hts"].disabled
+
+
+@pytest.mark.skipif(not SYRIA.exists(), reason="the Syria example is not there yet")
+def test_syria_shows_the_best_so_far_then_the_optimum(tmp_path: Path, open_explorer: type[Explorer]) -> None:
+    """The room sees a roadmap before the proof; the last word is the optimum."""
+    path = Path(shutil.copy(SYRIA, tmp_path / "syria.yaml"))
+    e = open_explorer(path)
+    e.wait(timeout=120)
+    shown: list[str] = []
+    set_status = e.views.set_status
+
+    def record(html: str) -> None:
+        shown.append(html)
+        set_status(html)
+
+    e.views.set_status = record  # type: ignore[method-assign]
+    e.controls.party_exposure["gos"].value = 5
+    e.wait(timeout=120)
+    assert any("best so far" in html for html in shown[:-1]), shown
+    assert "optimal" in shown[-1] and "best so far" not in shown[-1]
+    assert e.roadmap is not None
+    assert e.roadmap.objective == fresh(e.base, e.draft).objective
+
+
+@pytest.mark.skipif(not SYRIA.exists(), reason="the Syria example is not there yet")
+def test_syria_new_change_cuts_the_running_solve_short(tmp_path: Path, open_explorer: type[Explorer]) -> None:
+    path = Path(shutil.copy(SYRIA, tmp_path / "syria.yaml"))
+    e = open_explorer(path)
+    e.wait(timeout=120)
+    results: list[scnekit.Roadmap] = []
+    solve = e._session.solve
+
+    def recorded(*args: object, **kwargs: object) -> scnekit.Roadmap:
+        roadmap = solve(*args, **kwargs)  # type: ignore[arg-type]
+        results.append(roadmap)
+        return roadmap
+
+    e._session.solve = recorded  # type: ignore[method-assign]
+    e.controls.party_exposure["gos"].value = 5
+    e.controls.party_exposure["gos"].value = 3
+    e.wait(timeout=120)
+    assert len(results) == 2
+    assert results[0].status in ("feasible", "unknown"), "the stale solve gave way"
+    assert results[1].status == "optimal"
+    assert e.roadmap is results[1]
+    assert e.roadmap.objective == fresh(e.base, e.draft).objective

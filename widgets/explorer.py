@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from .views import Views
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 64
+# seconds between two drawings of roadmaps found on the way to the optimum (see _Interim)
+INTERIM_EVERY = 0.5
 
 
 @dataclass(frozen=True)
@@ -219,20 +222,28 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         roadmap = self._cache.get(key)
         reused = roadmap is not None
         if roadmap is None:
+            interim = _Interim(lambda r: self._show(r, job.draft.label, interim=True),
+                               lambda: self._runner.superseded)
             try:
-                roadmap = self._session.solve(job.plan, pins=job.draft.pins, time_limit=self._time_limit)
+                roadmap = self._session.solve(job.plan, pins=job.draft.pins, time_limit=self._time_limit,
+                                              progress=interim.offer, stop=interim.stale)
             except ScnekitError as err:
                 self.views.set_status(problem_html(err, job.draft.label))
                 return
-            if roadmap.status in ("optimal", "infeasible"):
+            if roadmap.status in ("optimal", "infeasible"):  # not one cut short by a newer change
                 self._cache[key] = roadmap
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
+            if interim.stale():
+                return  # a newer change is waiting; this roadmap answers an old question
+        self._show(roadmap, job.draft.label, reused=reused)
+
+    def _show(self, roadmap: Roadmap, label: str, *, reused: bool = False, interim: bool = False) -> None:
         if self._closed:
             return
         self._roadmap = roadmap
         self.views.show(roadmap)
-        self.views.set_status(roadmap_html(roadmap, job.draft.label, reused=reused))
+        self.views.set_status(roadmap_html(roadmap, label, reused=reused, interim=interim))
 
     def _mark_busy(self, busy: bool) -> None:
         if busy:
@@ -313,3 +324,26 @@ def _descendants(widget: widgets.Widget) -> Iterator[widgets.Widget]:
     for child in getattr(widget, "children", ()):
         yield child
         yield from _descendants(child)
+
+
+class _Interim:
+    """Decides which roadmaps found on the way to the optimum reach the screen.
+
+    The first one is drawn at once (the room sees an answer while the proof runs); later
+    ones at most every ``every`` seconds, so drawing never slows the solver much. Nothing
+    is drawn once ``stale`` says a newer change waits.
+    """
+
+    def __init__(self, draw: Callable[[Roadmap], None], stale: Callable[[], bool], *,
+                 every: float = INTERIM_EVERY) -> None:
+        self._draw = draw
+        self.stale = stale
+        self._every = every
+        self._last: float | None = None
+
+    def offer(self, roadmap: Roadmap) -> None:
+        now = time.perf_counter()
+        if self.stale() or (self._last is not None and now - self._last < self._every):
+            return
+        self._last = now
+        self._draw(roadmap)

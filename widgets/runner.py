@@ -37,6 +37,13 @@ class LatestOnly(Generic[Job]):
         with self._lock:
             return self._running or bool(self._pending)
 
+    @property
+    def superseded(self) -> bool:
+        """Whether the running job is stale: a newer job waits, or the worker was closed.
+        A long job polls this to give way at once."""
+        with self._lock:
+            return self._closed or bool(self._pending)
+
     def submit(self, job: Job) -> None:
         """Queue ``job``, dropping any job still waiting (the running one finishes)."""
         with self._lock:

@@ -20,19 +20,27 @@ RULES = {
 BUSY = "<span class='scne-solving' style='color:#8a5a00;font-weight:bold'>&#9203; solving&hellip;</span>"
 
 
-def roadmap_html(roadmap: Roadmap, label: str, *, reused: bool = False) -> str:
-    """One line on a roadmap found, or the conflicts that leave none, each in words."""
+def roadmap_html(roadmap: Roadmap, label: str, *, reused: bool = False, interim: bool = False) -> str:
+    """One line on a roadmap found, or the conflicts that leave none, each in words.
+
+    ``interim``: the best roadmap so far while the solver still looks for better ones.
+    """
     head = f"<b>Scenario</b> {escape(label)}"
     if roadmap.is_ok:
         k = roadmap.milestones
         achieved = int(k["achieved"].notna().sum())
         verdict = "<span style='color:#1b7837;font-weight:bold'>optimal</span>"
-        if roadmap.status == "feasible":
+        if interim:
+            verdict = (f"<span class='scne-improving' style='color:#8a5a00;font-weight:bold'>best so far"
+                       f"</span> (within {100 * (roadmap.gap or 0.0):.1f}% of the best possible; still "
+                       "looking for a better one)")
+        elif roadmap.status == "feasible":
             verdict = (f"<span style='color:#8a5a00;font-weight:bold'>feasible</span> (best found; within "
                        f"{100 * (roadmap.gap or 0.0):.1f}% of the best possible)")
         return (f"{head} &middot; {verdict} &middot; objective <b>{roadmap.objective:g}</b> &middot; "
                 f"{_count(len(roadmap.starts), 'measure')} &middot; {achieved}/{len(k)} milestones &middot; "
-                f"solved in {roadmap.seconds:.2f} s{' (earlier; shown again)' if reused else ''}")
+                f"{'found' if interim else 'solved'} in {roadmap.seconds:.2f} s"
+                f"{' (earlier; shown again)' if reused else ''}")
     if roadmap.status == "infeasible":
         took = f"<span style='color:#666'>solved in {roadmap.seconds:.2f} s</span>"
         return f"{head} &middot; {conflicts_html(roadmap)}{took}"
