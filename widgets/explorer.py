@@ -34,8 +34,10 @@ from .views import Views
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 64
-# seconds between two drawings of roadmaps found on the way to the optimum (see _Interim)
-INTERIM_EVERY = 0.5
+# Seconds between two drawings of roadmaps found on the way to the optimum (see _Interim).
+# A browser takes about 0.5 s to redraw the four views of the Syria example (Chromium on
+# the 2-core test machine); drawing more often would compete with the solver for the CPU.
+INTERIM_EVERY = 1.5
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Only the Explorer's stable CSS classes are used (``scne-max-exposure``, ``scne-timeline``,
 ``scne-status``, ``scne-busy``, ``scne-error``), so the same code drives Voilà and
-JupyterLab. Times come from the page's own clock (``performance.now()``): from the
-key's ``keydown`` event to the last change of the status or timeline once the
-Explorer is no longer busy.
+JupyterLab. Times come from the page's own clock (``performance.now()``), from the
+key's ``keydown`` event to two moments: the end of the views' first redraw (the Explorer
+shows the best roadmap so far while the solver still proves it) and the last change of
+the status or timeline once the Explorer is no longer busy (the proven optimum).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ READOUT = f"{SLIDER} .widget-readout"
 TIMELINE = ".scne-timeline"
 STATUS = ".scne-status"
 QUIET_MS = 250
+BURST_GAP_MS = 150
 PATIENCE_MS = 1500
 UPDATE_TIMEOUT_MS = 60_000
 
@@ -35,7 +37,9 @@ _OBSERVE = """() => {
     const el = node.nodeType === 1 ? node : node.parentElement;
     if (!el) return null;
     if (el.closest('.scne-status')) return 'status';
-    if (el.closest('.scne-timeline')) return 'timeline';
+    for (const view of ['timeline', 'exposure', 'flows', 'milestones']) {
+      if (el.closest('.scne-' + view)) return view;
+    }
     return null;
   };
   new MutationObserver((mutations) => {
@@ -56,22 +60,32 @@ _OBSERVE = """() => {
 
 # Settled: the status changed after the key, nothing is busy, and all has been quiet a while
 # (longer if the timeline has not been redrawn yet: the Explorer redraws it on every solve).
-# Returns ms from the key to the last change of status or timeline.
-_SETTLED = """([t0, quiet, patience]) => {
+# Returns ms from the key to the end of the first redraw of the views (null if none: the
+# first burst of DOM changes in the four views, plotly's own rendering included, ending
+# at a pause of BURST_GAP_MS) and to the last change of status or timeline.
+_SETTLED = """([t0, quiet, patience, gap]) => {
   const after = window.__scne.events.filter((e) => e.t >= t0);
   const shown = after.filter((e) => e.kind === 'status' || e.kind === 'timeline');
   if (!shown.some((e) => e.kind === 'status') || document.querySelector('.scne-busy')) return null;
   const idle = performance.now() - Math.max(...after.map((e) => e.t));
   const redrawn = shown.some((e) => e.kind === 'timeline');
   if (idle < (redrawn ? quiet : patience)) return null;
-  return Math.max(...shown.map((e) => e.t)) - t0;
+  const views = after.filter((e) => ['timeline', 'exposure', 'flows', 'milestones'].includes(e.kind));
+  let end = null;
+  for (const e of views) {
+    if (end !== null && e.t - end > gap) break;
+    end = e.t;
+  }
+  return [end === null ? null : end - t0, Math.max(...shown.map((e) => e.t)) - t0];
 }"""
 
 
 @dataclass
 class Latencies:
-    """Seconds from key press to the updated view, one per move."""
+    """Per move, seconds from key press to the end of the views' first redraw (None when
+    no view changed) and until the view settled."""
 
+    first: list[float | None]
     seconds: list[float]
 
     @property
@@ -82,10 +96,20 @@ class Latencies:
     def worst(self) -> float:
         return max(self.seconds)
 
+    @property
+    def first_shown(self) -> list[float]:
+        return [s for s in self.first if s is not None]
+
     def summary(self) -> str:
-        shown = ", ".join(f"{s:.2f}" for s in self.seconds)
-        return (f"{len(self.seconds)} moves: median {self.median:.3f} s, worst {self.worst:.3f} s "
-                f"(each: {shown})")
+        first = self.first_shown
+        lines = [f"{len(self.seconds)} moves; views redrawn: "
+                 + (f"median {statistics.median(first):.3f} s, worst {max(first):.3f} s ({len(first)} redrawn)"
+                    if first else "never"),
+                 f"settled (proven optimum shown): median {self.median:.3f} s, worst {self.worst:.3f} s",
+                 "each (first/settled): " + ", ".join(
+                     f"{'-' if f is None else f'{f:.2f}'}/{s:.2f}" for f, s in zip(self.first, self.seconds,
+                                                                                      strict=True))]
+        return "\n  ".join(lines)
 
 
 def wait_for_explorer(page: Page, timeout_ms: int = 180_000) -> None:
@@ -110,16 +134,18 @@ def slider_value(page: Page) -> str:
     return page.inner_text(READOUT).strip()
 
 
-def press_and_time(page: Page, key: str) -> float:
-    """Press ``key`` on the exposure slider's handle; seconds until the view settled."""
+def press_and_time(page: Page, key: str) -> tuple[float | None, float]:
+    """Press ``key`` on the exposure slider's handle; seconds to the end of the views' first
+    redraw (None if no view changed) and until the view settled."""
     page.focus(HANDLE)
     count = page.evaluate("() => window.__scne.keys.length")
     page.keyboard.press(key)
     page.wait_for_function(f"() => window.__scne.keys.length > {count}")
     t0 = page.evaluate("() => window.__scne.keys[window.__scne.keys.length - 1]")
-    handle = page.wait_for_function(_SETTLED, arg=[t0, QUIET_MS, PATIENCE_MS], timeout=UPDATE_TIMEOUT_MS,
+    handle = page.wait_for_function(_SETTLED, arg=[t0, QUIET_MS, PATIENCE_MS, BURST_GAP_MS], timeout=UPDATE_TIMEOUT_MS,
                                     polling=50)
-    return float(handle.json_value()) / 1000.0
+    first, settled = handle.json_value()
+    return (None if first is None else float(first) / 1000.0), float(settled) / 1000.0
 
 
 def slider_bounds(page: Page) -> tuple[float, float, float]:
@@ -132,17 +158,21 @@ def slider_bounds(page: Page) -> tuple[float, float, float]:
 def zigzag(page: Page, moves: int = 20, amplitude: int = 3,
            after_each: Callable[[], object] | None = None) -> Latencies:
     """Move the slider ``moves`` times by one step, to and fro within ``amplitude`` steps."""
-    seconds, offset, direction = [], 0, -1
+    first: list[float | None] = []
+    seconds: list[float] = []
+    offset, direction = 0, -1
     for _ in range(moves):
         low, now, high = slider_bounds(page)
         if abs(offset + direction) > amplitude or (direction < 0 and now <= low) or \
                 (direction > 0 and now >= high):
             direction = -direction
-        seconds.append(press_and_time(page, "ArrowLeft" if direction < 0 else "ArrowRight"))
+        redrawn, settled = press_and_time(page, "ArrowLeft" if direction < 0 else "ArrowRight")
+        first.append(redrawn)
+        seconds.append(settled)
         offset += direction
         if after_each is not None:
             after_each()
-    return Latencies(seconds)
+    return Latencies(first, seconds)
 
 
 def set_slider(page: Page, value: int) -> float:
@@ -159,9 +189,9 @@ def set_slider(page: Page, value: int) -> float:
 
 def wait_settled(page: Page, since: float, timeout_ms: int = UPDATE_TIMEOUT_MS) -> float:
     """Wait until the view settled after page time ``since``; returns the seconds it took."""
-    handle = page.wait_for_function(_SETTLED, arg=[since, QUIET_MS, PATIENCE_MS], timeout=timeout_ms,
+    handle = page.wait_for_function(_SETTLED, arg=[since, QUIET_MS, PATIENCE_MS, BURST_GAP_MS], timeout=timeout_ms,
                                     polling=50)
-    return float(handle.json_value()) / 1000.0
+    return float(handle.json_value()[1]) / 1000.0
 
 
 def solve_seconds(status: str) -> float | None:

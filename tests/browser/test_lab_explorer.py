@@ -78,5 +78,5 @@ def test_explorer_renders_in_jupyterlab_and_follows_the_slider(browser: Any, lab
     assert ui.foreign_requests(browser.requested) == []
     (artifacts / "lab-timings.json").write_text(json.dumps(
         {"server_ready_s": round(lab.ready_seconds, 2), "page_to_explorer_s": round(cold, 2),
-         "slider_moves": latencies.seconds}, indent=2) + "\n")
+         "slider_moves": latencies.seconds, "first_redraw": latencies.first}, indent=2) + "\n")
     page.close()
