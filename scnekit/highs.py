@@ -283,8 +283,8 @@ class HighsModel:
         hooks: list[tuple[Any, Callable[[Any], None]]] = []
         if stop is not None:
             def interrupt(event: Any) -> None:
-                if stop():
-                    event.interrupt()
+                # always written: HiGHS keeps the flag from an interrupted run into the next
+                event.interrupt(bool(stop()))
             hooks += [(h.cbMipInterrupt, interrupt), (h.cbSimplexInterrupt, interrupt)]
         if found is not None:
             began = time.perf_counter()

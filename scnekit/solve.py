@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 
-from .diagnose import diagnose
+from .diagnose import diagnose as find_conflicts
 from .errors import SolverError, UsageError
 from .formulation import Formulation
 from .heuristic import construct, sketch
@@ -49,14 +49,15 @@ class Session:
     def solve(self, plan: Plan, *, pins: Mapping[str, int] | None = None,
               time_limit: float | None = None, gap: float = 0.0,
               progress: Callable[[Roadmap], None] | None = None,
-              stop: Callable[[], bool] | None = None) -> Roadmap:
+              stop: Callable[[], bool] | None = None, diagnose: bool = True) -> Roadmap:
         """Solve ``plan`` (a base plan or one returned by ``plan.scenario(id)``).
 
         ``progress`` receives each better roadmap found on the way (status ``feasible``,
         its gap measured against the best bound known then), for a view that should not
         wait for the proof. ``stop`` is polled while the solver runs; once it returns
         True the solve ends with the best roadmap found so far (``feasible``, or
-        ``unknown`` if none), as a time limit would.
+        ``unknown`` if none), as a time limit would. ``diagnose=False`` skips naming the
+        conflicts of an infeasible plan (a roadmap computed ahead of need).
         """
         _check_pins(plan, pins)
         began = time.perf_counter()
@@ -76,8 +77,8 @@ class Session:
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
-        if outcome.state == "infeasible":
-            conflicts = tuple(diagnose(plan, pins, seconds=self.diagnose_seconds))
+        if outcome.state == "infeasible" and diagnose:
+            conflicts = tuple(find_conflicts(plan, pins, seconds=self.diagnose_seconds))
         return result(outcome, conflicts)
 
     def _search(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,

@@ -61,3 +61,11 @@ def test_stop_ends_a_solve_with_the_best_roadmap_so_far() -> None:
     # the same session then solves to the proven optimum, as a fresh one does
     again = session.solve(PLAN)
     assert again.status == "optimal" and again.objective == scnekit.solve(PLAN).objective
+
+
+def test_a_stopped_solve_leaves_the_next_one_whole() -> None:
+    """HiGHS keeps its interrupt flag between runs; the next solve must not inherit it."""
+    session = scnekit.Session()
+    session.solve(PLAN, stop=lambda: True)
+    again = session.solve(PLAN, stop=lambda: False)
+    assert again.status == "optimal" and again.objective == scnekit.solve(PLAN).objective

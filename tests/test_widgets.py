@@ -682,7 +682,7 @@ def test_syria_shows_the_best_so_far_then_the_optimum(tmp_path: Path, open_explo
 @pytest.mark.skipif(not SYRIA.exists(), reason="the Syria example is not there yet")
 def test_syria_new_change_cuts_the_running_solve_short(tmp_path: Path, open_explorer: type[Explorer]) -> None:
     path = Path(shutil.copy(SYRIA, tmp_path / "syria.yaml"))
-    e = open_explorer(path)
+    e = open_explorer(path, anticipate=False)  # nothing solved ahead: two changes, two solves
     e.wait(timeout=120)
     results: list[scnekit.Roadmap] = []
     solve = e._session.solve
@@ -700,4 +700,52 @@ def test_syria_new_change_cuts_the_running_solve_short(tmp_path: Path, open_expl
     assert results[0].status in ("feasible", "unknown"), "the stale solve gave way"
     assert results[1].status == "optimal"
     assert e.roadmap is results[1]
+    assert e.roadmap.objective == fresh(e.base, e.draft).objective
+
+
+def test_idle_time_solves_the_next_slider_steps(workshop: Path, open_explorer: type[Explorer]) -> None:
+    """After a change, the settings one step away are solved ahead and then shown from memory."""
+    e = open_explorer(workshop)
+    e.wait()
+    e.controls.capacity.value = 2
+    e.wait()
+    deadline = time.monotonic() + 60
+    while e.anticipated < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert e.anticipated >= 2, "the capacity slider's neighbours were not solved ahead"
+    calls: list[object] = []
+    solve = e._session.solve
+
+    def counted(*args: object, **kwargs: object) -> scnekit.Roadmap:
+        calls.append(kwargs.get("diagnose", True))
+        return solve(*args, **kwargs)  # type: ignore[arg-type]
+
+    e._session.solve = counted  # type: ignore[method-assign]
+    e.controls.capacity.value = 1  # one step down: solved ahead
+    e.wait()
+    assert True not in calls, "the step was solved again instead of shown from memory"
+    assert "solved earlier" in e.views.status.value
+    assert e.roadmap is not None
+    assert e.roadmap.objective == fresh(e.base, e.draft).objective
+
+
+def test_no_work_ahead_when_switched_off(workshop: Path, open_explorer: type[Explorer]) -> None:
+    e = open_explorer(workshop, anticipate=False)
+    e.wait()
+    e.controls.capacity.value = 2
+    e.wait()
+    time.sleep(0.5)
+    assert e.anticipated == 0
+
+
+def test_work_ahead_gives_way_to_a_change(workshop: Path, open_explorer: type[Explorer]) -> None:
+    """A change made while the explorer solves ahead is answered, and correctly."""
+    e = open_explorer(workshop)
+    e.wait()
+    for value in (2, 1, 3, 2, 1):
+        e.controls.capacity.value = value
+        time.sleep(0.01)
+    e.controls.max_exposure.value = 3
+    e.wait()
+    assert e.roadmap is not None
     assert e.roadmap.objective == fresh(e.base, e.draft).objective

@@ -33,6 +33,8 @@ class Controls:
         self._plan: Plan = base
         self._syncing = False
         self._scenario_unavailable: dict[str, frozenset[str]] = {}
+        self._makers: dict[widgets.ValueWidget, Callable[[Any], Edit]] = {}
+        self._moved: widgets.ValueWidget | None = None  # the slider a person moved last
 
         self.scenario = widgets.Dropdown(description="scenario", style=WIDE, layout=_full())
         self.scenario.add_class("scne-scenario")
@@ -212,9 +214,27 @@ class Controls:
     def _on(self, control: widgets.ValueWidget, make: Callable[[Any], Edit]) -> None:
         def changed(change: dict[str, Any]) -> None:
             if not self._syncing:
+                if control in self._makers:
+                    self._moved = control
                 self._edit(make(change["new"]))
 
+        if isinstance(control, widgets.FloatSlider | widgets.IntSlider):
+            self._makers[control] = make
         control.observe(changed, names="value")
+
+    def nearby(self, draft: Draft, most: int = 4) -> list[Draft]:
+        """Drafts one slider step away from ``draft``, the likeliest next moves first: the
+        slider moved last, then the exposure limit of all parties, then capacity."""
+        order = [self._moved] if self._moved is not None else []
+        order += [c for c in (self.max_exposure, self.capacity) if c is not self._moved]
+        out: list[Draft] = []
+        for control in order:
+            if control.disabled:
+                continue
+            for value in (control.value - control.step, control.value + control.step):
+                if control.min <= value <= control.max:
+                    out.append(self._makers[control](value)(draft))
+        return out[:most]
 
     def _pin(self) -> None:
         mid, phase = self.pin_measure.value, self.pin_phase.value

@@ -57,11 +57,17 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
     With ``autosave`` every change is written beside the file (``<file>.autosave.yaml``);
     ``restore=True`` starts from that autosave, ``None`` offers a Restore button when one
     exists, ``False`` ignores it. ``time_limit`` bounds each solve in seconds.
+
+    With ``anticipate`` (the default), once the roadmap on screen is proved optimal the
+    explorer uses the idle time to solve the settings one slider step away (the slider
+    moved last, the exposure limit of all parties, capacity), so that the next step
+    shows its optimum at once. This work gives way to any change at once and is never
+    shown; ``anticipate=False`` leaves the CPU idle between changes.
     """
 
     def __init__(self, plan: Plan | str | os.PathLike[str], *, autosave: bool = True,
                  restore: bool | None = None, time_limit: float | None = 30.0,
-                 diagnose_seconds: float = 5.0) -> None:
+                 diagnose_seconds: float = 5.0, anticipate: bool = True) -> None:
         if time_limit is not None and time_limit <= 0:
             raise UsageError("time_limit must be a positive number of seconds (or None)")
         base, start = _open(plan)
@@ -79,8 +85,11 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._closed = False
         self.views = Views()
         self.controls = Controls(base, self._edit)
+        self._ahead: list[Draft] = []  # settings to solve ahead of need (worker thread only)
+        self.anticipated = 0  # roadmaps solved ahead of need so far
         self._runner: LatestOnly[_Job] = LatestOnly(self._show_job, on_busy=self._mark_busy,
-                                                    on_error=self._worker_failed)
+                                                    on_error=self._worker_failed,
+                                                    idle=self._next_ahead if anticipate else None)
         title = widgets.HTML(escape(base.name))
         title.add_class("scne-title")
         main = widgets.VBox([self.views.status, self.views.error, self.views.grid],
@@ -233,11 +242,11 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
                 self.views.set_status(problem_html(err, job.draft.label))
                 return
             if roadmap.status in ("optimal", "infeasible"):  # not one cut short by a newer change
-                self._cache[key] = roadmap
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
+                self._remember(key, roadmap)
             if interim.stale():
                 return  # a newer change is waiting; this roadmap answers an old question
+        if roadmap.status == "optimal":
+            self._ahead = self.controls.nearby(job.draft)
         self._show(roadmap, job.draft.label, reused=reused)
 
     def _show(self, roadmap: Roadmap, label: str, *, reused: bool = False, interim: bool = False) -> None:
@@ -246,6 +255,32 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._roadmap = roadmap
         self.views.show(roadmap)
         self.views.set_status(roadmap_html(roadmap, label, reused=reused, interim=interim))
+
+    def _next_ahead(self) -> Callable[[], None] | None:
+        """The worker's idle work: solve the next setting of :attr:`_ahead` not yet cached."""
+        while self._ahead and not self._closed:
+            draft = self._ahead.pop(0)
+            key = (self._generation, draft.key())
+            if key in self._cache:
+                continue
+            try:
+                plan = draft.plan(self._base)
+            except ScnekitError:
+                continue  # not a valid setting: nothing to prepare
+
+            def solve_ahead(draft: Draft = draft, plan: Plan = plan, key: tuple[int, str] = key) -> None:
+                roadmap = self._session.solve(plan, pins=draft.pins, time_limit=self._time_limit,
+                                              stop=lambda: self._runner.superseded, diagnose=False)
+                if roadmap.status == "optimal":
+                    self._remember(key, roadmap)
+                    self.anticipated += 1
+            return solve_ahead
+        return None
+
+    def _remember(self, key: tuple[int, str], roadmap: Roadmap) -> None:
+        self._cache[key] = roadmap
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
 
     def _mark_busy(self, busy: bool) -> None:
         if busy:

@@ -18,13 +18,20 @@ class LatestOnly(Generic[Job]):
     ``on_busy(False)`` when the worker runs out of work, both under the worker's lock,
     so the two never arrive out of order. ``on_error`` receives any exception
     ``work`` raises; the worker goes on with the next job.
+
+    ``idle``, if given, is asked for background work after each job while nothing else
+    was submitted: a callable to run, or None when there is nothing left to do. Background work never
+    marks the worker busy, :meth:`wait` does not wait for it, and it should poll
+    :attr:`superseded` to give way to submitted work at once.
     """
 
     def __init__(self, work: Callable[[Job], None], *, on_busy: Callable[[bool], None],
-                 on_error: Callable[[BaseException], None], name: str = "scnekit-explorer") -> None:
+                 on_error: Callable[[BaseException], None], name: str = "scnekit-explorer",
+                 idle: Callable[[], Callable[[], None] | None] | None = None) -> None:
         self._work = work
         self._on_busy = on_busy
         self._on_error = on_error
+        self._idle = idle
         self._name = name
         self._lock = threading.Condition()
         self._pending: list[Job] = []
@@ -53,10 +60,13 @@ class LatestOnly(Generic[Job]):
             self._pending[:] = [job]
             if not was_busy:
                 self._signal(True)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
-                self._thread.start()
+            self._start()
             self._lock.notify_all()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
+            self._thread.start()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until no job runs or waits; False if ``timeout`` seconds pass first."""
@@ -93,6 +103,21 @@ class LatestOnly(Generic[Job]):
                 if not self._pending:
                     self._signal(False)
                 self._lock.notify_all()
+            if self._idle is not None:
+                self._run_background()
+
+    def _run_background(self) -> None:
+        """Run ``idle``'s work until it has none or a job is submitted."""
+        assert self._idle is not None
+        try:
+            while not self.superseded:
+                task = self._idle()
+                if task is None:
+                    break
+                task()
+        except Exception as exc:  # shown to the user by on_error, never swallowed
+            log.exception("explorer background work failed")
+            self._report(exc)
 
     def _signal(self, busy: bool) -> None:
         try:

@@ -40,7 +40,7 @@ def roadmap_html(roadmap: Roadmap, label: str, *, reused: bool = False, interim:
         return (f"{head} &middot; {verdict} &middot; objective <b>{roadmap.objective:g}</b> &middot; "
                 f"{_count(len(roadmap.starts), 'measure')} &middot; {achieved}/{len(k)} milestones &middot; "
                 f"{'found' if interim else 'solved'} in {roadmap.seconds:.2f} s"
-                f"{' (earlier; shown again)' if reused else ''}")
+                f"{' (solved earlier)' if reused else ''}")
     if roadmap.status == "infeasible":
         took = f"<span style='color:#666'>solved in {roadmap.seconds:.2f} s</span>"
         return f"{head} &middot; {conflicts_html(roadmap)}{took}"

@@ -156,8 +156,9 @@ def slider_bounds(page: Page) -> tuple[float, float, float]:
 
 
 def zigzag(page: Page, moves: int = 20, amplitude: int = 3,
-           after_each: Callable[[], object] | None = None) -> Latencies:
-    """Move the slider ``moves`` times by one step, to and fro within ``amplitude`` steps."""
+           after_each: Callable[[], object] | None = None, pause: float = 0.0) -> Latencies:
+    """Move the slider ``moves`` times by one step, to and fro within ``amplitude`` steps,
+    waiting ``pause`` seconds after each settled move."""
     first: list[float | None] = []
     seconds: list[float] = []
     offset, direction = 0, -1
@@ -172,6 +173,8 @@ def zigzag(page: Page, moves: int = 20, amplitude: int = 3,
         offset += direction
         if after_each is not None:
             after_each()
+        if pause:
+            page.wait_for_timeout(pause * 1000)
     return Latencies(first, seconds)
 
 
