@@ -724,7 +724,7 @@ def test_idle_time_solves_the_next_slider_steps(workshop: Path, open_explorer: t
     e.controls.capacity.value = 1  # one step down: solved ahead
     e.wait()
     assert True not in calls, "the step was solved again instead of shown from memory"
-    assert "solved earlier" in e.views.status.value
+    assert "solved ahead" in e.views.status.value
     assert e.roadmap is not None
     assert e.roadmap.objective == fresh(e.base, e.draft).objective
 

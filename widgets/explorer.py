@@ -87,6 +87,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.controls = Controls(base, self._edit)
         self._ahead: list[Draft] = []  # settings to solve ahead of need (worker thread only)
         self.anticipated = 0  # roadmaps solved ahead of need so far
+        self._ahead_keys: set[tuple[int, str]] = set()
         self._runner: LatestOnly[_Job] = LatestOnly(self._show_job, on_busy=self._mark_busy,
                                                     on_error=self._worker_failed,
                                                     idle=self._next_ahead if anticipate else None)
@@ -231,7 +232,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             return
         key = (job.generation, job.draft.key())
         roadmap = self._cache.get(key)
-        reused = roadmap is not None
+        reused = "" if roadmap is None else "ahead" if key in self._ahead_keys else "earlier"
+        self._ahead_keys.discard(key)  # once shown, it is an earlier roadmap
         if roadmap is None:
             interim = _Interim(lambda r: self._show(r, job.draft.label, interim=True),
                                lambda: self._runner.superseded)
@@ -249,7 +251,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             self._ahead = self.controls.nearby(job.draft)
         self._show(roadmap, job.draft.label, reused=reused)
 
-    def _show(self, roadmap: Roadmap, label: str, *, reused: bool = False, interim: bool = False) -> None:
+    def _show(self, roadmap: Roadmap, label: str, *, reused: str = "", interim: bool = False) -> None:
         if self._closed:
             return
         self._roadmap = roadmap
@@ -273,14 +275,16 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
                                               stop=lambda: self._runner.superseded, diagnose=False)
                 if roadmap.status == "optimal":
                     self._remember(key, roadmap)
+                    self._ahead_keys.add(key)
                     self.anticipated += 1
             return solve_ahead
         return None
 
     def _remember(self, key: tuple[int, str], roadmap: Roadmap) -> None:
         self._cache[key] = roadmap
+        self._ahead_keys.discard(key)
         while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+            self._ahead_keys.discard(self._cache.popitem(last=False)[0])
 
     def _mark_busy(self, busy: bool) -> None:
         if busy:

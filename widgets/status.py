@@ -20,10 +20,12 @@ RULES = {
 BUSY = "<span class='scne-solving' style='color:#8a5a00;font-weight:bold'>&#9203; solving&hellip;</span>"
 
 
-def roadmap_html(roadmap: Roadmap, label: str, *, reused: bool = False, interim: bool = False) -> str:
+def roadmap_html(roadmap: Roadmap, label: str, *, reused: str = "", interim: bool = False) -> str:
     """One line on a roadmap found, or the conflicts that leave none, each in words.
 
     ``interim``: the best roadmap so far while the solver still looks for better ones.
+    ``reused``: "earlier" for a roadmap solved before and kept, "ahead" for one solved
+    while an earlier roadmap was on screen.
     """
     head = f"<b>Scenario</b> {escape(label)}"
     if roadmap.is_ok:
@@ -39,8 +41,7 @@ def roadmap_html(roadmap: Roadmap, label: str, *, reused: bool = False, interim:
                        f"{100 * (roadmap.gap or 0.0):.1f}% of the best possible)")
         return (f"{head} &middot; {verdict} &middot; objective <b>{roadmap.objective:g}</b> &middot; "
                 f"{_count(len(roadmap.starts), 'measure')} &middot; {achieved}/{len(k)} milestones &middot; "
-                f"{'found' if interim else 'solved'} in {roadmap.seconds:.2f} s"
-                f"{' (solved earlier)' if reused else ''}")
+                f"{'found' if interim else 'solved'} {_when(reused)}in {roadmap.seconds:.2f} s")
     if roadmap.status == "infeasible":
         took = f"<span style='color:#666'>solved in {roadmap.seconds:.2f} s</span>"
         return f"{head} &middot; {conflicts_html(roadmap)}{took}"
@@ -85,6 +86,10 @@ def _statement(detail: str) -> str:
         if joint in detail:
             return detail.split(joint, maxsplit=1)[0]
     return detail
+
+
+def _when(reused: str) -> str:
+    return {"earlier": "earlier ", "ahead": "ahead (while the last roadmap was on screen) "}.get(reused, "")
 
 
 def _count(n: int, what: str) -> str:
