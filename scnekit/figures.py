@@ -89,6 +89,7 @@ def exposure(roadmap: Roadmap) -> go.Figure:
     layout["yaxis"] = {**layout["yaxis"], "title": {"text": "exposure"}, "zeroline": True,
                        "zerolinewidth": 2, "zerolinecolor": "#888"}
     layout["legend_title_text"] = "party (dashed: its limit)"
+    layout["legend"] = {**layout["legend"], "y": -0.1}
     return go.Figure(data=data, layout=layout)
 
 
@@ -174,6 +175,7 @@ def milestones(roadmap: Roadmap) -> go.Figure:
     layout = _layout(title, _phase_axis(plan))
     layout["yaxis"] = {**layout["yaxis"], "categoryorder": "array", "categoryarray": ids[::-1]}
     layout.update(height=max(360, 160 + 44 * len(ids)), barmode="overlay")
+    layout["legend"] = {**layout["legend"], "y": -0.1}
     return go.Figure(data=data, layout=layout)
 
 
@@ -216,7 +218,9 @@ def _layout(title: str, xaxis: dict[str, Any] | None = None, height: int = 480) 
             "colorway": PALETTE, "xaxis": {**axis, **(xaxis or {})}, "yaxis": dict(axis),
             "annotations": [], "height": height, "showlegend": True,
             "margin": {"l": 20, "r": 20, "t": 70, "b": 50}, "hoverlabel": {"font": {"size": 15}},
-            "legend": {"font": {"size": 14}}}
+            # below the plot, not beside it: the plot keeps the full width of a narrow view
+            "legend": {"font": {"size": 14}, "orientation": "h", "x": 0, "xanchor": "left",
+                       "y": -0.04, "yanchor": "top", "title": {"side": "top left"}}}
 
 
 def _title(what: str, roadmap: Roadmap) -> str:
@@ -226,7 +230,7 @@ def _title(what: str, roadmap: Roadmap) -> str:
 def _phase_axis(plan: Plan) -> dict[str, Any]:
     phases = list(range(1, plan.phases + 1))
     return {"tickmode": "array", "tickvals": phases, "ticktext": [plan.horizon.label(t) for t in phases],
-            "range": [0.5, plan.phases + 0.5], "title": {"text": "phase"}}
+            "range": [0.5, plan.phases + 0.5], "title": {"text": ""}}  # the labels say it; the legend sits below
 
 
 def _no_roadmap(roadmap: Roadmap) -> str:

@@ -19,5 +19,15 @@ STYLE = """
 .scne-explorer .scne-cell, .scne-explorer .scne-view { width: 100%; min-width: 0; }
 .scne-explorer .scne-cell > * { flex: 1 1 auto; }
 .scne-explorer .scne-save-message { color: #1b7837; font-weight: bold; }
+/* narrow places (JupyterLab beside its file browser): slimmer controls, one column of views */
+.scne-explorer .scne-main { container-type: inline-size; }
+@container (max-width: 900px) {
+  .scne-explorer .scne-views { grid-template-columns: minmax(0, 1fr) !important;
+    grid-template-areas: "timeline" "exposure" "milestones" "flows" !important; }
+}
+@media (max-width: 1500px) {
+  .scne-explorer .scne-controls { width: 360px !important; min-width: 320px !important; }
+  .scne-explorer .scne-controls .widget-slider { --jp-widgets-inline-label-width: 90px; }
+}
 </style>
 """

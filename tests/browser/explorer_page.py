@@ -20,6 +20,7 @@ from playwright.sync_api import Page
 
 SLIDER = ".scne-max-exposure"
 HANDLE = f"{SLIDER} .noUi-handle"
+CAPACITY = ".scne-capacity"
 READOUT = f"{SLIDER} .widget-readout"
 TIMELINE = ".scne-timeline"
 STATUS = ".scne-status"
@@ -134,10 +135,10 @@ def slider_value(page: Page) -> str:
     return page.inner_text(READOUT).strip()
 
 
-def press_and_time(page: Page, key: str) -> tuple[float | None, float]:
+def press_and_time(page: Page, key: str, slider: str = SLIDER) -> tuple[float | None, float]:
     """Press ``key`` on the exposure slider's handle; seconds to the end of the views' first
     redraw (None if no view changed) and until the view settled."""
-    page.focus(HANDLE)
+    page.focus(f"{slider} .noUi-handle")
     count = page.evaluate("() => window.__scne.keys.length")
     page.keyboard.press(key)
     page.wait_for_function(f"() => window.__scne.keys.length > {count}")
@@ -148,26 +149,27 @@ def press_and_time(page: Page, key: str) -> tuple[float | None, float]:
     return (None if first is None else float(first) / 1000.0), float(settled) / 1000.0
 
 
-def slider_bounds(page: Page) -> tuple[float, float, float]:
-    """The exposure slider's (minimum, value, maximum) as its handle announces them."""
-    handle = page.locator(HANDLE)
+def slider_bounds(page: Page, slider: str = SLIDER) -> tuple[float, float, float]:
+    """A slider's (minimum, value, maximum) as its handle announces them."""
+    handle = page.locator(f"{slider} .noUi-handle")
     return tuple(float(handle.get_attribute(f"aria-value{k}") or "nan")  # type: ignore[return-value]
                  for k in ("min", "now", "max"))
 
 
 def zigzag(page: Page, moves: int = 20, amplitude: int = 3,
-           after_each: Callable[[], object] | None = None, pause: float = 0.0) -> Latencies:
-    """Move the slider ``moves`` times by one step, to and fro within ``amplitude`` steps,
-    waiting ``pause`` seconds after each settled move."""
+           after_each: Callable[[], object] | None = None, pause: float = 0.0,
+           slider: str = SLIDER) -> Latencies:
+    """Move ``slider`` (the exposure slider unless told) ``moves`` times by one step, to and
+    fro within ``amplitude`` steps, waiting ``pause`` seconds after each settled move."""
     first: list[float | None] = []
     seconds: list[float] = []
     offset, direction = 0, -1
     for _ in range(moves):
-        low, now, high = slider_bounds(page)
+        low, now, high = slider_bounds(page, slider)
         if abs(offset + direction) > amplitude or (direction < 0 and now <= low) or \
                 (direction > 0 and now >= high):
             direction = -direction
-        redrawn, settled = press_and_time(page, "ArrowLeft" if direction < 0 else "ArrowRight")
+        redrawn, settled = press_and_time(page, "ArrowLeft" if direction < 0 else "ArrowRight", slider)
         first.append(redrawn)
         seconds.append(settled)
         offset += direction

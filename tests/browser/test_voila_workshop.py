@@ -47,6 +47,8 @@ def page(browser: Any, server: Server, artifacts: Path) -> Iterator[Any]:
     TIMINGS["page_to_explorer_s"] = round(time.perf_counter() - began, 2)
     print(f"Voila cold start: page to rendered Explorer in {TIMINGS['page_to_explorer_s']} s")
     page.screenshot(path=str(artifacts / "voila-opened.png"))
+    for view in ("timeline", "exposure", "flows", "milestones"):  # each view whole, for a person to look at
+        page.locator(f".scne-{view}").screenshot(path=str(artifacts / f"voila-{view}.png"))
     yield page
     (artifacts / "voila-timings.json").write_text(json.dumps(TIMINGS, indent=2) + "\n")
     print(f"timings: {artifacts / 'voila-timings.json'}")
@@ -82,9 +84,12 @@ def test_exposure_slider_updates_timeline_and_status(page: Any, artifacts: Path)
 
 
 def test_paced_moves_show_solved_ahead_optima(page: Any) -> None:
-    """A room pauses between moves; the explorer uses the pause to solve the next steps."""
+    """A room pauses between moves; the explorer uses the pause to solve the next steps.
+
+    The capacity slider, which no earlier test moved: no setting it reaches was shown before.
+    """
     shown: list[str] = []
-    latencies = ui.zigzag(page, moves=6, amplitude=1, pause=PAUSE_SECONDS,
+    latencies = ui.zigzag(page, moves=6, amplitude=3, pause=PAUSE_SECONDS, slider=ui.CAPACITY,
                           after_each=lambda: shown.append(ui.status_text(page)))
     ahead = sum("solved ahead" in status for status in shown)
     TIMINGS.update(paced_pause_s=PAUSE_SECONDS, paced_moves=latencies.seconds,
