@@ -685,15 +685,18 @@ def test_syria_new_change_cuts_the_running_solve_short(tmp_path: Path, open_expl
     e = open_explorer(path, anticipate=False)  # nothing solved ahead: two changes, two solves
     e.wait(timeout=120)
     results: list[scnekit.Roadmap] = []
+    started = threading.Event()
     solve = e._session.solve
 
     def recorded(*args: object, **kwargs: object) -> scnekit.Roadmap:
+        started.set()
         roadmap = solve(*args, **kwargs)  # type: ignore[arg-type]
         results.append(roadmap)
         return roadmap
 
     e._session.solve = recorded  # type: ignore[method-assign]
     e.controls.party_exposure["gos"].value = 5
+    assert started.wait(60)  # the solve of gos=5 runs (else the two changes would coalesce)
     e.controls.party_exposure["gos"].value = 3
     e.wait(timeout=120)
     assert len(results) == 2
@@ -749,3 +752,11 @@ def test_work_ahead_gives_way_to_a_change(workshop: Path, open_explorer: type[Ex
     e.wait()
     assert e.roadmap is not None
     assert e.roadmap.objective == fresh(e.base, e.draft).objective
+
+
+def test_an_unchanged_view_is_not_sent_again(explorer: Explorer) -> None:
+    """Drawing the same roadmap twice leaves the outputs alone (no browser redraw)."""
+    assert explorer.roadmap is not None
+    before = {name: out.outputs for name, out in explorer.views.outputs.items()}
+    explorer.views.show(explorer.roadmap)
+    assert all(explorer.views.outputs[name].outputs is before[name] for name in before)

@@ -102,8 +102,12 @@ class Views:
             self.error.layout.display = "none"
 
     def _draw(self, name: str, figure: go.Figure) -> None:
+        """Show ``figure`` unless the view already shows the same one: each redraw costs a
+        browser a few hundred milliseconds of plotly rendering (and a flicker)."""
         self.figures[name] = figure
-        self.outputs[name].outputs = (bundle(figure),)
+        drawn = bundle(figure)
+        if self.outputs[name].outputs != (drawn,):
+            self.outputs[name].outputs = (drawn,)
 
     def _render(self) -> None:
         self.status.value = self._status_body + (f" &middot; {BUSY}" if self._busy else "")
