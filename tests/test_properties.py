@@ -123,3 +123,32 @@ def test_session_reuse_matches_fresh_solve(doc: dict[str, Any], data: st.DataObj
             assert reused.objective == pytest.approx(fresh.objective)
             for mid, phase in pins.items():
                 assert reused.starts.get(mid) == phase
+
+
+@SETTINGS
+@given(plans(), st.data())
+def test_stopped_and_reported_roadmaps_keep_every_rule(doc: dict[str, Any], data: st.DataObject) -> None:
+    """A solve stopped after any number of polls returns a roadmap that keeps every rule
+    (or none), every roadmap reported on the way keeps every rule, and the next solve in
+    the same session is whole again."""
+    plan = scnekit.loads(doc)
+    session = scnekit.Session()
+    polls = data.draw(st.integers(0, 6))
+    asked = 0
+
+    def stop() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > polls
+
+    seen: list[scnekit.Roadmap] = []
+    stopped = session.solve(plan, stop=stop, progress=seen.append)
+    assert stopped.status in ("optimal", "feasible", "unknown", "infeasible")
+    for roadmap in [*seen, stopped]:
+        if roadmap.is_ok:
+            assert check_answer(doc, "base", roadmap.to_dict()) == []
+    again = session.solve(plan)
+    fresh = scnekit.Session().solve(plan)
+    assert again.status == fresh.status
+    if fresh.is_ok:
+        assert again.objective == pytest.approx(fresh.objective)
