@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
-from . import load, solve
+from . import load
 from .errors import InputError, ScnekitError, UsageError
 from .formulation import Formulation
 from .report import text_report
+from .roadmap import Roadmap
+from .solve import Session
 
 EXIT_FOUND, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -30,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="stop once within this relative gap of the bound (default 0: optimal)")
     run.add_argument("--mps", default=None, metavar="PATH",
                      help="also write the model as an MPS file any solver can read")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="report better roadmaps on stderr as they are found "
+                          "(default: when stderr is a terminal)")
     workshop = sub.add_parser("workshop", help="serve the dashboard of a scenario file with Voila")
     workshop.add_argument("file")
     workshop.add_argument("--port", type=int, default=8866)
@@ -76,7 +85,16 @@ def _solve(args: argparse.Namespace) -> int:
     plan = load(args.file)
     if args.mps:
         Formulation(plan.scenario(args.scenario)).problem.writeMPS(args.mps, with_objsense=True)
-    roadmap = solve(plan, args.scenario, args.time_limit, gap=args.gap)
+    if not 0 <= args.gap < 1:
+        raise UsageError("--gap must be a fraction from 0 to 1")
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    with Interruption() as interruption:
+        roadmap = Session().solve(plan.scenario(args.scenario), time_limit=args.time_limit, gap=args.gap,
+                                  progress=_report_progress if show else None, stop=interruption.requested)
+    if interruption.requested():
+        print(f"scnekit: stopped on request after {roadmap.seconds:.1f} s; "
+              + ("the best roadmap found follows" if roadmap.is_ok else "no roadmap had been found yet"),
+              file=sys.stderr)
     if args.format == "json":
         print(json.dumps(roadmap.to_dict(), indent=2))
     else:
@@ -84,6 +102,39 @@ def _solve(args: argparse.Namespace) -> int:
     if roadmap.is_ok:
         return EXIT_FOUND
     return EXIT_INFEASIBLE if roadmap.status == "infeasible" else EXIT_UNKNOWN
+
+
+def _report_progress(roadmap: Roadmap) -> None:
+    print(f"scnekit: after {roadmap.seconds:.1f} s, a roadmap with objective {roadmap.objective:g} "
+          f"(within {100 * (roadmap.gap or 0.0):.2f} % of the bound); still solving", file=sys.stderr, flush=True)
+
+
+class Interruption:
+    """Ctrl-C during a solve: the first asks the solver to stop and return its best
+    roadmap; a second one aborts at once (exit status 130)."""
+
+    def __init__(self) -> None:
+        self._asked = threading.Event()
+        self._previous: Any = None
+
+    def requested(self) -> bool:
+        return self._asked.is_set()
+
+    def __enter__(self) -> Interruption:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        if self._asked.is_set():
+            print("scnekit: aborted", file=sys.stderr, flush=True)
+            os._exit(130)  # the solver may be inside HiGHS: no exception can unwind it cleanly
+        self._asked.set()
+        print("scnekit: stopping at the solver's next check (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

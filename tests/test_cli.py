@@ -63,3 +63,28 @@ def test_time_limit_must_be_positive() -> None:
 def test_usage_errors_exit_2() -> None:
     assert run_cli("solve").returncode == 2
     assert run_cli("frobnicate").returncode == 2
+
+
+def test_progress_lines_and_ctrl_c_give_the_best_roadmap_so_far() -> None:
+    """--progress reports better roadmaps on stderr; Ctrl-C stops the solve and prints the
+    best roadmap found, checked like any other, with no traceback."""
+    import signal
+    import subprocess
+    import sys
+
+    from checker import check_answer
+    from conftest import EXAMPLE, load_doc
+
+    child = subprocess.Popen([sys.executable, "-m", "scnekit", "solve", str(EXAMPLE), "--format", "json",
+                              "--progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stderr is not None
+    first = child.stderr.readline()  # the first roadmap comes long before the proof
+    assert "still solving" in first, first
+    child.send_signal(signal.SIGINT)
+    out, rest = child.communicate(timeout=120)
+    errors = first + rest
+    assert child.returncode == 0, errors
+    assert "Traceback" not in errors and "stopped on request" in errors
+    answer = json.loads(out)
+    assert answer["status"] in ("optimal", "feasible")
+    assert check_answer(load_doc(EXAMPLE), "base", answer) == []
