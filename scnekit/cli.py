@@ -11,12 +11,11 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from . import load
+from . import load, solve
 from .errors import InputError, ScnekitError, UsageError
 from .formulation import Formulation
 from .report import text_report
 from .roadmap import Roadmap
-from .solve import Session
 
 EXIT_FOUND, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -85,12 +84,10 @@ def _solve(args: argparse.Namespace) -> int:
     plan = load(args.file)
     if args.mps:
         Formulation(plan.scenario(args.scenario)).problem.writeMPS(args.mps, with_objsense=True)
-    if not 0 <= args.gap < 1:
-        raise UsageError("--gap must be a fraction from 0 to 1")
     show = sys.stderr.isatty() if args.progress is None else args.progress
     with Interruption() as interruption:
-        roadmap = Session().solve(plan.scenario(args.scenario), time_limit=args.time_limit, gap=args.gap,
-                                  progress=_report_progress if show else None, stop=interruption.requested)
+        roadmap = solve(plan, args.scenario, args.time_limit, gap=args.gap,
+                        progress=_report_progress if show else None, stop=interruption.requested)
     if interruption.requested():
         print(f"scnekit: stopped on request after {roadmap.seconds:.1f} s; "
               + ("the best roadmap found follows" if roadmap.is_ok else "no roadmap had been found yet"),

@@ -215,17 +215,21 @@ class Session:
 
 
 def solve(plan: Plan, scenario: str | None = None, time_limit: float | None = None, *,
-          gap: float = 0.0, pins: Mapping[str, int] | None = None) -> Roadmap:
+          gap: float = 0.0, pins: Mapping[str, int] | None = None,
+          progress: Callable[[Roadmap], None] | None = None,
+          stop: Callable[[], bool] | None = None) -> Roadmap:
     """Solve one scenario of ``plan`` to optimality (or until ``time_limit`` seconds).
 
     ``gap`` lets the solver stop once within that relative gap of its bound; the roadmap
     is then ``feasible`` unless the gap closed. ``pins`` fixes measures to start phases.
+    ``progress`` and ``stop`` are as in :meth:`Session.solve`.
     """
     if time_limit is not None and time_limit <= 0:
         raise UsageError("time_limit must be a positive number of seconds")
     if not 0 <= gap < 1:
         raise UsageError("gap must be a fraction from 0 to 1")
-    return Session().solve(plan.scenario(scenario), pins=pins, time_limit=time_limit, gap=gap)
+    return Session().solve(plan.scenario(scenario), pins=pins, time_limit=time_limit, gap=gap,
+                           progress=progress, stop=stop)
 
 
 def _roadmap(plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation, outcome: Outcome,
