@@ -95,9 +95,9 @@ class Controls:
         self.panel = widgets.VBox([
             self.scenario,
             _heading("Exposure limits", "the most any party may be owed at any time"),
-            _row(self.max_exposure, self.no_exposure_limit), *(_row(s) for s in self.party_exposure.values()),
+            _row(self.max_exposure), self.no_exposure_limit, *(_row(s) for s in self.party_exposure.values()),
             _heading("Capacity and horizon", "measures in progress per phase; the horizon's last phase"),
-            _row(self.capacity, self.no_capacity_limit), self.capacity_note, self.horizon, self.horizon_note,
+            _row(self.capacity), self.no_capacity_limit, self.capacity_note, self.horizon, self.horizon_note,
             _heading("Objective weights", "net benefit against milestones achieved"),
             self.benefit, self.milestone_weight,
             _heading("Pin a measure to a phase"), self.pin_measure, self.pin_phase,
@@ -297,7 +297,8 @@ def _limit_slider(description: str, css: str, *, whole: bool = False, low: int =
 
 
 def _no_limit(css: str) -> widgets.Checkbox:
-    box = widgets.Checkbox(description="no limit", indent=False, layout=widgets.Layout(width="95px", flex="0 0 auto"))
+    box = widgets.Checkbox(description="no limit", indent=False, layout=widgets.Layout(width="auto"))
+    box.add_class("scne-no-limit")  # under its slider, where the track starts (see theme.py)
     box.add_class(css)
     return box
 

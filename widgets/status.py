@@ -89,7 +89,7 @@ def _statement(detail: str) -> str:
 
 
 def _when(reused: str) -> str:
-    return {"earlier": "earlier ", "ahead": "ahead (while the last roadmap was on screen) "}.get(reused, "")
+    return {"earlier": "earlier ", "ahead": "ahead "}.get(reused, "")
 
 
 def _count(n: int, what: str) -> str:

@@ -19,6 +19,7 @@ STYLE = """
 .scne-explorer .scne-cell, .scne-explorer .scne-view { width: 100%; min-width: 0; }
 .scne-explorer .scne-cell > * { flex: 1 1 auto; }
 .scne-explorer .scne-save-message { color: #1b7837; font-weight: bold; }
+.scne-explorer .scne-no-limit { margin-left: calc(var(--jp-widgets-inline-label-width) + 8px); }
 /* narrow places (JupyterLab beside its file browser): slimmer controls, one column of views */
 .scne-explorer .scne-main { container-type: inline-size; }
 @container (max-width: 900px) {

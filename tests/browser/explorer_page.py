@@ -202,7 +202,7 @@ def wait_settled(page: Page, since: float, timeout_ms: int = UPDATE_TIMEOUT_MS) 
 def solve_seconds(status: str) -> float | None:
     """The solve time the status line reports ("solved in 1.23 s", "solved earlier in ..."),
     if it says one."""
-    found = re.search(r"solved (?:earlier |ahead \([^)]*\) )?in ([0-9.]+) s", status)
+    found = re.search(r"solved (?:earlier |ahead )?in ([0-9.]+) s", status)
     return float(found.group(1)) if found else None
 
 
