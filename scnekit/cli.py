@@ -108,10 +108,11 @@ def _report_progress(roadmap: Roadmap) -> None:
 
 class Interruption:
     """Ctrl-C during a solve: the first asks the solver to stop and return its best
-    roadmap; a second one aborts at once (exit status 130)."""
+    roadmap; a second one ends the process at once (the default action of SIGINT)."""
 
     def __init__(self) -> None:
         self._asked = threading.Event()
+        self._installed = False
         self._previous: Any = None
 
     def requested(self) -> bool:
@@ -120,18 +121,19 @@ class Interruption:
     def __enter__(self) -> Interruption:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            self._installed = True
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
+        if self._installed:
             signal.signal(signal.SIGINT, self._previous)
 
     def _on_sigint(self, signum: int, frame: object) -> None:
-        if self._asked.is_set():
-            print("scnekit: aborted", file=sys.stderr, flush=True)
-            os._exit(130)  # the solver may be inside HiGHS: no exception can unwind it cleanly
         self._asked.set()
-        print("scnekit: stopping at the solver's next check (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+        # the next Ctrl-C must work even while HiGHS runs C++ code and Python cannot
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        # os.write: a handler may run in the middle of a print to stderr
+        os.write(2, b"scnekit: stopping at the solver's next check (Ctrl-C again to abort)\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -171,15 +171,17 @@ class HighsModel:
         offset = self.highs.getRunTime() if lp else 0.0
         self.highs.setOptionValue("time_limit", offset + float(seconds))
 
-    def relaxation(self, *, time_limit: float | None = None) -> Outcome:
-        """Solve the LP relaxation: its objective bounds the MIP's, its values guide heuristics."""
+    def relaxation(self, *, time_limit: float | None = None, stop: Callable[[], bool] | None = None) -> Outcome:
+        """Solve the LP relaxation: its objective bounds the MIP's, its values guide heuristics.
+        ``stop`` is as in :meth:`run` (a stopped LP gives state ``unknown``)."""
         h, ints = self.highs, self.integer
         if len(ints):
             h.changeColsIntegrality(len(ints), ints, np.zeros(len(ints), dtype=np.uint8))
         try:
             self._time_limit(time_limit, lp=True)
             began = time.perf_counter()
-            h.run()
+            with _Hooks(self, stop, None):
+                h.run()
             seconds = time.perf_counter() - began
             status = h.getModelStatus()
             S = highspy.HighsModelStatus
@@ -239,15 +241,11 @@ class HighsModel:
         h.setOptionValue("mip_rel_gap", float(gap))
         for key, value in (options or {}).items():
             h.setOptionValue(key, value)
-        hooks = self._hooks(stop, found)
-        for event, hook in hooks:
-            event.subscribe(hook)
         began = time.perf_counter()
         try:
-            h.run()
+            with _Hooks(self, stop, found):
+                h.run()
         finally:
-            for event, hook in hooks:
-                event.unsubscribe(hook)
             for key in options or {}:
                 h.setOptionValue(key, _DEFAULTS[key])
         seconds = time.perf_counter() - began
@@ -276,31 +274,6 @@ class HighsModel:
             bound = dual if math.isfinite(dual) else (objective if state == "optimal" else None)
         return Outcome(state, values, objective, bound, seconds)
 
-    def _hooks(self, stop: Callable[[], bool] | None,
-               found: Callable[[Outcome], None] | None) -> list[tuple[Any, Callable[[Any], None]]]:
-        """HiGHS callbacks for :meth:`run`: interrupt on ``stop``, report to ``found``."""
-        h = self.highs
-        hooks: list[tuple[Any, Callable[[Any], None]]] = []
-        if stop is not None:
-            def interrupt(event: Any) -> None:
-                # always written: HiGHS keeps the flag from an interrupted run into the next
-                event.interrupt(bool(stop()))
-            hooks += [(h.cbMipInterrupt, interrupt), (h.cbSimplexInterrupt, interrupt)]
-        if found is not None:
-            began = time.perf_counter()
-
-            def improved(event: Any) -> None:
-                out = event.data_out
-                col = np.asarray(out.mip_solution, dtype=np.float64)
-                if len(col) != len(self.variables):
-                    return  # not a solution of the model as loaded
-                dual = float(out.mip_dual_bound)
-                found(Outcome("feasible", dict(zip(self.index, col.tolist(), strict=True)),
-                              float(out.objective_function_value), dual if math.isfinite(dual) else None,
-                              time.perf_counter() - began))
-            hooks.append((h.cbMipImprovingSolution, improved))
-        return hooks
-
     def _run_empty(self) -> Outcome:
         """A model without columns (nothing can be scheduled): feasible iff every row admits 0."""
         low, high = self._row_bounds()
@@ -308,3 +281,65 @@ class HighsModel:
         if not feasible:
             return Outcome("infeasible", {}, None, None, 0.0)
         return Outcome("optimal", {}, self.offset, self.offset, 0.0)
+
+
+class _Hooks:
+    """HiGHS callbacks for one run: interrupt on ``stop``, report improving roadmaps to
+    ``found``.
+
+    An exception raised by ``stop`` or ``found`` must not unwind through HiGHS (the
+    instance would be left unusable): it is kept, the run is interrupted, and it is
+    raised again once HiGHS has returned.
+    """
+
+    def __init__(self, model: HighsModel, stop: Callable[[], bool] | None,
+                 found: Callable[[Outcome], None] | None) -> None:
+        self.model = model
+        self.stop = stop
+        self.found = found
+        self.error: BaseException | None = None
+        self.began = time.perf_counter()
+        h = model.highs
+        self.hooks: list[tuple[Any, Callable[[Any], None]]] = []
+        if stop is not None or found is not None:  # an error in ``found`` interrupts too
+            self.hooks += [(h.cbMipInterrupt, self._interrupt), (h.cbSimplexInterrupt, self._interrupt)]
+        if found is not None:
+            self.hooks.append((h.cbMipImprovingSolution, self._improved))
+
+    def __enter__(self) -> _Hooks:
+        for event, hook in self.hooks:
+            event.subscribe(hook)
+        return self
+
+    def __exit__(self, kind: object, value: object, trace: object) -> None:
+        for event, hook in self.hooks:
+            event.unsubscribe(hook)
+        if self.error is not None and kind is None:
+            raise self.error
+
+    def _interrupt(self, event: Any) -> None:
+        try:
+            # always written: HiGHS keeps the flag from an interrupted run into the next
+            event.interrupt(self.error is not None or bool(self.stop and self.stop()))
+        except BaseException as exc:  # kept and raised after the run (see the class doc)
+            self._fail(event, exc)
+
+    def _improved(self, event: Any) -> None:
+        if self.error is not None or self.found is None:
+            return
+        try:
+            out = event.data_out
+            col = np.asarray(out.mip_solution, dtype=np.float64)
+            if len(col) != len(self.model.variables):
+                return  # not a solution of the model as loaded
+            dual = float(out.mip_dual_bound)
+            self.found(Outcome("feasible", dict(zip(self.model.index, col.tolist(), strict=True)),
+                               float(out.objective_function_value), dual if math.isfinite(dual) else None,
+                               time.perf_counter() - self.began))
+        except BaseException as exc:  # kept and raised after the run (see the class doc)
+            self._fail(event, exc)
+
+    def _fail(self, event: Any, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        event.interrupt(True)

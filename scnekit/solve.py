@@ -77,7 +77,7 @@ class Session:
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
-        if outcome.state == "infeasible" and diagnose:
+        if outcome.state == "infeasible" and diagnose and not (stop is not None and stop()):
             conflicts = tuple(find_conflicts(plan, pins, seconds=self.diagnose_seconds))
         return result(outcome, conflicts)
 
@@ -121,13 +121,13 @@ class Session:
 
         if not formulation.variables:
             return model.run(time_limit=time_limit, gap=gap)
-        lp = model.relaxation(time_limit=left())
+        lp = model.relaxation(time_limit=left(), stop=stop)
         if lp.state == "infeasible":
             return Outcome("infeasible", {}, None, None, lp.seconds)
+        if halt():
+            return stopped(None)
         best: Outcome | None = None
         bound = lp.objective
-        if halt():
-            return stopped(best)
         if lp.state == "optimal":
             starts = None
             for guide in (self._last_starts, self._lp_guide(formulation, lp.values)):
@@ -185,7 +185,9 @@ class Session:
                 raise SolverError("HiGHS found no roadmap where the heuristic found one")
             mip_bound = outcome.bound if outcome.bound is not None else bound
             return Outcome("feasible", best.values, best.objective, mip_bound, seconds)
-        return Outcome(outcome.state, outcome.values, outcome.objective, outcome.bound, seconds)
+        # stopped before HiGHS had a bound of its own: the LP's still holds
+        final_bound = bound if outcome.bound is None and outcome.state == "feasible" else outcome.bound
+        return Outcome(outcome.state, outcome.values, outcome.objective, final_bound, seconds)
 
     @staticmethod
     def _lp_guide(formulation: Formulation, lp: Mapping[str, float]) -> dict[str, float]:

@@ -69,3 +69,47 @@ def test_a_stopped_solve_leaves_the_next_one_whole() -> None:
     session.solve(PLAN, stop=lambda: True)
     again = session.solve(PLAN, stop=lambda: False)
     assert again.status == "optimal" and again.objective == scnekit.solve(PLAN).objective
+
+
+def test_an_error_in_a_progress_callback_leaves_the_session_whole() -> None:
+    """The error reaches the caller, and the model HiGHS holds still solves."""
+    session = scnekit.Session()
+
+    def broken(roadmap: scnekit.Roadmap) -> None:
+        raise RuntimeError("the view could not be drawn")
+
+    with pytest.raises(RuntimeError, match="could not be drawn"):
+        session.solve(PLAN, progress=broken)
+    again = session.solve(PLAN)
+    assert again.status == "optimal" and again.objective == scnekit.solve(PLAN).objective
+
+
+def test_an_error_inside_a_highs_callback_is_raised_after_the_run() -> None:
+    from scnekit.formulation import Formulation
+    from scnekit.highs import HighsModel
+
+    model = HighsModel.from_formulation(Formulation(PLAN))
+
+    def broken(found: object) -> None:
+        raise RuntimeError("raised inside HiGHS")
+
+    with pytest.raises(RuntimeError, match="inside HiGHS"):
+        model.run(found=broken)
+    outcome = model.run()
+    assert outcome.state == "optimal" and outcome.objective == pytest.approx(scnekit.solve(PLAN).objective)
+
+
+def test_a_stop_in_the_final_search_keeps_the_lp_bound() -> None:
+    """Stopped before HiGHS has a bound of its own, the gap is measured against the LP's."""
+    polls = 0
+
+    def stop() -> bool:
+        nonlocal polls
+        polls += 1
+        return polls > 3  # past the Python-level checks, inside HiGHS
+
+    roadmap = scnekit.Session().solve(PLAN, stop=stop)
+    if roadmap.status == "feasible":
+        assert roadmap.bound is not None and roadmap.gap is not None
+        assert roadmap.bound >= roadmap.objective  # type: ignore[operator]
+        assert roadmap.gap > 0, "the Syria example's optimum is below its LP bound"

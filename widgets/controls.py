@@ -218,13 +218,14 @@ class Controls:
                     self._moved = control
                 self._edit(make(change["new"]))
 
-        if isinstance(control, widgets.FloatSlider | widgets.IntSlider):
-            self._makers[control] = make
+        if control is self.max_exposure or control is self.capacity or control in self.party_exposure.values():
+            self._makers[control] = make  # limits only: their neighbours share the model's structure
         control.observe(changed, names="value")
 
     def nearby(self, draft: Draft, most: int = 4) -> list[Draft]:
         """Drafts one slider step away from ``draft``, the likeliest next moves first: the
-        slider moved last, then the exposure limit of all parties, then capacity."""
+        limit slider moved last, then the exposure limit of all parties, then capacity.
+        Called on the widgets' thread, where the sliders' values are current."""
         order = [self._moved] if self._moved is not None else []
         order += [c for c in (self.max_exposure, self.capacity) if c is not self._moved]
         out: list[Draft] = []

@@ -48,6 +48,7 @@ class _Job:
     plan: Plan | None
     problem: ScnekitError | None
     generation: int
+    nearby: tuple[Draft, ...] = ()  # settings one slider step away, to solve ahead
 
 
 class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hints
@@ -85,6 +86,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._closed = False
         self.views = Views()
         self.controls = Controls(base, self._edit)
+        self._anticipate = anticipate
         self._ahead: list[Draft] = []  # settings to solve ahead of need (worker thread only)
         self.anticipated = 0  # roadmaps solved ahead of need so far
         self._ahead_keys: set[tuple[int, str]] = set()
@@ -113,7 +115,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
 
     @property
     def roadmap(self) -> Roadmap | None:
-        """The roadmap on screen (None until the first solve ends)."""
+        """The roadmap on screen: the best so far while a solve runs, then the one it proved
+        (None until the first roadmap is found)."""
         return self._roadmap
 
     @property
@@ -140,7 +143,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         return bool(self._history)
 
     def wait(self, timeout: float | None = 60.0) -> None:
-        """Return once no solve runs or waits; raise TimeoutError after ``timeout`` seconds."""
+        """Return once no solve of a change runs or waits (solving ahead may go on, and gives
+        way to the next change); raise TimeoutError after ``timeout`` seconds."""
         if not self._runner.wait(timeout):
             raise TimeoutError(f"the explorer was still solving after {timeout} s")
 
@@ -222,10 +226,12 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.controls.undo_button.disabled = not self._history
         if save and self._autosave:
             self._write_autosave(draft)
-        self._runner.submit(_Job(draft, plan, problem, self._generation))
+        nearby = tuple(self.controls.nearby(draft)) if self._anticipate and plan is not None else ()
+        self._runner.submit(_Job(draft, plan, problem, self._generation, nearby))
 
     def _show_job(self, job: _Job) -> None:
         """Runs on the solving thread: solve (or reuse) and draw, or say why not."""
+        self._ahead = []  # whatever was to be solved ahead belonged to an earlier state
         if job.plan is None:
             assert job.problem is not None
             self.views.set_status(problem_html(job.problem, job.draft.label))
@@ -248,7 +254,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             if interim.stale():
                 return  # a newer change is waiting; this roadmap answers an old question
         if roadmap.status == "optimal":
-            self._ahead = self.controls.nearby(job.draft)
+            self._ahead = list(job.nearby)
         self._show(roadmap, job.draft.label, reused=reused)
 
     def _show(self, roadmap: Roadmap, label: str, *, reused: str = "", interim: bool = False) -> None:

@@ -115,9 +115,9 @@ class LatestOnly(Generic[Job]):
                 if task is None:
                     break
                 task()
-        except Exception as exc:  # shown to the user by on_error, never swallowed
+        except Exception:  # background work is never shown; a failure is logged, and the
+            # change that needs the roadmap solves it again in the foreground
             log.exception("explorer background work failed")
-            self._report(exc)
 
     def _signal(self, busy: bool) -> None:
         try:
