@@ -36,6 +36,25 @@ NO_HEURISTICS: dict[str, bool | int | float | str] = {
 
 
 @dataclass(frozen=True)
+class Region:
+    """The bounds of a loaded model's columns and rows: with its matrix and objective fixed,
+    they decide which roadmaps are feasible."""
+
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    def within(self, other: Region, tolerance: float = 1e-9) -> bool:
+        """Whether every bound is at least as tight as ``other``'s: then every roadmap
+        feasible here was feasible there."""
+        return bool(np.all(self.col_lower >= other.col_lower - tolerance)
+                    and np.all(self.col_upper <= other.col_upper + tolerance)
+                    and np.all(self.row_lower >= other.row_lower - tolerance)
+                    and np.all(self.row_upper <= other.row_upper + tolerance))
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one HiGHS run found."""
 
@@ -130,6 +149,10 @@ class HighsModel:
         low, high = self._row_bounds()
         if len(rows):
             self.highs.changeRowsBounds(len(rows), rows, low, high)  # type: ignore[attr-defined]
+
+    def region(self) -> Region:
+        """The current bounds (as :meth:`sync` pushes them to HiGHS)."""
+        return Region(*self._col_bounds(), *self._row_bounds())
 
     def satisfies(self, values: Mapping[str, float], tolerance: float = 1e-6) -> bool:
         """Whether ``values`` (by name) keep every bound, row and integrality of the model."""

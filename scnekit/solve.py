@@ -10,7 +10,7 @@ from .diagnose import diagnose as find_conflicts
 from .errors import SolverError, UsageError
 from .formulation import Formulation
 from .heuristic import construct, sketch
-from .highs import NO_HEURISTICS, HighsModel, Outcome
+from .highs import NO_HEURISTICS, HighsModel, Outcome, Region
 from .ledger import evaluate
 from .model import Plan
 from .roadmap import Conflict, Roadmap
@@ -44,7 +44,9 @@ class Session:
         self._model: HighsModel | None = None
         self._last: Outcome | None = None
         self._last_starts: dict[str, int] = {}
+        self._proved: tuple[Region, Outcome] | None = None  # the last proven optimum and its bounds
         self.rebuilds = 0
+        self.kept = 0  # solves answered by a proven optimum that still holds (see _still_optimal)
 
     def solve(self, plan: Plan, *, pins: Mapping[str, int] | None = None,
               time_limit: float | None = None, gap: float = 0.0,
@@ -68,11 +70,16 @@ class Session:
             return _roadmap(plan, pins, formulation, outcome, conflicts, began=began, built=built)
 
         report = None if progress is None else (lambda outcome: progress(result(outcome)))
+        region = model.region()
         if formulation.impossible:
             outcome = Outcome("infeasible", {}, None, None, 0.0)
+        elif (kept := self._still_optimal(model, region)) is not None:
+            outcome = kept
         else:
             outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap,
                                    report=report, stop=stop)
+        if outcome.state == "optimal" and _within(outcome, outcome.bound, 0.0):
+            self._proved = (region, outcome)
         self._last = outcome if outcome.values else self._last
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
@@ -80,6 +87,22 @@ class Session:
         if outcome.state == "infeasible" and diagnose and not (stop is not None and stop()):
             conflicts = tuple(find_conflicts(plan, pins, seconds=self.diagnose_seconds))
         return result(outcome, conflicts)
+
+    def _still_optimal(self, model: HighsModel, region: Region) -> Outcome | None:
+        """The last proven optimum, if it answers this solve too.
+
+        The model (matrix and objective) is the same; when every bound is at least as tight
+        as when the optimum was proved, every roadmap feasible now was feasible then, so a
+        proven optimum that keeps the tighter bounds is optimal still. A stricter limit
+        that does not bite, or an unused measure made unavailable, needs no search.
+        """
+        if self._proved is None:
+            return None
+        before, proved = self._proved
+        if not region.within(before) or not model.satisfies(proved.values):
+            return None
+        self.kept += 1
+        return Outcome("optimal", proved.values, proved.objective, proved.objective, 0.0)
 
     def _search(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
                 model: HighsModel, *, time_limit: float | None, gap: float,
@@ -211,7 +234,7 @@ class Session:
                 self._model.sync()
                 return f, self._model
         f = Formulation(plan, pins=pins)
-        self._formulation, self._model, self._last = f, HighsModel.from_formulation(f), None
+        self._formulation, self._model, self._last, self._proved = f, HighsModel.from_formulation(f), None, None
         self.rebuilds += 1
         return f, self._model
 

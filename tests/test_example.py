@@ -113,3 +113,28 @@ def test_a_stop_in_the_final_search_keeps_the_lp_bound() -> None:
         assert roadmap.bound is not None and roadmap.gap is not None
         assert roadmap.bound >= roadmap.objective  # type: ignore[operator]
         assert roadmap.gap > 0, "the Syria example's optimum is below its LP bound"
+
+
+def test_a_tighter_setting_that_does_not_bite_keeps_the_proven_optimum() -> None:
+    """A stricter limit that the optimum already keeps needs no search; a binding one does."""
+    from scnekit.scenarios import variant
+
+    session = scnekit.Session()
+    first = session.solve(PLAN)
+    assert first.status == "optimal"
+    peak = max(first.exposure[p].max() for p in first.exposure.columns)
+    loose = {p.id: max(peak, PLAN.rules.exposure_limit(p.id) or 0) for p in PLAN.parties}
+    unused = next(m.id for m in PLAN.measures if m.id not in first.starts)
+    # every limit at least the current peak, one unused measure gone: tighter or equal, not biting
+    relaxed = variant(PLAN, set={"rules.max_exposure": {**loose}})
+    session.solve(relaxed)  # looser than the base: a search
+    kept_before = session.kept
+    tighter = variant(PLAN, set={"rules.max_exposure": {**loose}}, unavailable=[unused])
+    answer = session.solve(tighter)
+    assert session.kept == kept_before + 1
+    fresh = scnekit.Session().solve(tighter)
+    assert answer.status == fresh.status == "optimal" and answer.objective == fresh.objective
+    binding = variant(PLAN, set={"rules.max_exposure": {**loose, "gos": 0}})
+    answer = session.solve(binding)
+    assert session.kept == kept_before + 1, "a binding limit must be searched"
+    assert answer.objective == scnekit.Session().solve(binding).objective
