@@ -111,7 +111,7 @@ def run(n: int, gap: float, limit: float | None, folder: Path) -> dict[str, Any]
               f"{alone_run[-1] * 1000:7.1f} ms, read+run {alone_all[-1] * 1000:7.1f} ms", flush=True)
     return {"engine": engine, "run": alone_run, "all": alone_all, "statuses": statuses,
             "mismatches": mismatches, "rebuilds": session.rebuilds, "gaps": gaps, "objectives": objectives,
-            "firsts": firsts}
+            "firsts": firsts, "kept": session.kept}
 
 
 def _record(seen: list[tuple[float, float | None]], began: float, roadmap: scnekit.Roadmap) -> None:
@@ -126,6 +126,7 @@ def summary(label: str, r: dict[str, Any]) -> None:
     counts = {s: r["statuses"].count(s) for s in sorted(set(r["statuses"]))}
     found = [g for g in r["gaps"] if g is not None]
     print(f"{label}: steps={len(r['engine'])} statuses={counts} model rebuilds={r['rebuilds']} "
+          f"answered by a proven optimum kept from the step before={r['kept']} "
           f"objective mismatches vs HiGHS alone={r['mismatches']}; gap of the roadmaps returned: "
           f"median {statistics.median(found):.4f}, worst {max(found):.4f}")
     print(f"  engine end-to-end: median {med * 1000:.1f} ms, worst {worst * 1000:.1f} ms "
