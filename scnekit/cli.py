@@ -8,8 +8,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from . import load, solve
 from .errors import InputError, ScnekitError, UsageError
@@ -17,6 +17,7 @@ from .formulation import Formulation
 from .report import text_report
 from .roadmap import Roadmap
 
+T = TypeVar("T")
 EXIT_FOUND, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
 
@@ -86,8 +87,9 @@ def _solve(args: argparse.Namespace) -> int:
         Formulation(plan.scenario(args.scenario)).problem.writeMPS(args.mps, with_objsense=True)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     with Interruption() as interruption:
-        roadmap = solve(plan, args.scenario, args.time_limit, gap=args.gap,
-                        progress=_report_progress if show else None, stop=interruption.requested)
+        roadmap = interruption.run(lambda: solve(plan, args.scenario, args.time_limit, gap=args.gap,
+                                                 progress=_report_progress if show else None,
+                                                 stop=interruption.requested))
     if interruption.requested():
         print(f"scnekit: stopped on request after {roadmap.seconds:.1f} s; "
               + ("the best roadmap found follows" if roadmap.is_ok else "no roadmap had been found yet"),
@@ -117,6 +119,26 @@ class Interruption:
 
     def requested(self) -> bool:
         return self._asked.is_set()
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on a worker thread while this (main) thread waits in Python, so a
+        Ctrl-C is handled at once even while HiGHS runs C++ code without callbacks."""
+        result: list[T] = []
+        error: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                result.append(work())
+            except BaseException as exc:  # handed to the main thread, raised there
+                error.append(exc)
+
+        worker = threading.Thread(target=target, name="scnekit-solve", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+        if error:
+            raise error[0]
+        return result[0]
 
     def __enter__(self) -> Interruption:
         if threading.current_thread() is threading.main_thread():

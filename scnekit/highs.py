@@ -325,7 +325,8 @@ class _Hooks:
         h = model.highs
         self.hooks: list[tuple[Any, Callable[[Any], None]]] = []
         if stop is not None or found is not None:  # an error in ``found`` interrupts too
-            self.hooks += [(h.cbMipInterrupt, self._interrupt), (h.cbSimplexInterrupt, self._interrupt)]
+            self.hooks += [(h.cbMipInterrupt, self._interrupt), (h.cbSimplexInterrupt, self._interrupt),
+                           (h.cbIpmInterrupt, self._interrupt)]
         if found is not None:
             self.hooks.append((h.cbMipImprovingSolution, self._improved))
 

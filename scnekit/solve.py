@@ -74,12 +74,12 @@ class Session:
         if formulation.impossible:
             outcome = Outcome("infeasible", {}, None, None, 0.0)
         elif (kept := self._still_optimal(model, region)) is not None:
-            outcome = kept
+            outcome = kept  # the proof (and its looser region) stays the one to compare with
         else:
             outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap,
                                    report=report, stop=stop)
-        if outcome.state == "optimal" and _within(outcome, outcome.bound, 0.0):
-            self._proved = (region, outcome)
+            if outcome.state == "optimal" and _within(outcome, outcome.bound, 0.0):
+                self._proved = (region, outcome)
         self._last = outcome if outcome.values else self._last
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
@@ -102,7 +102,7 @@ class Session:
         if not region.within(before) or not model.satisfies(proved.values):
             return None
         self.kept += 1
-        return Outcome("optimal", proved.values, proved.objective, proved.objective, 0.0)
+        return Outcome("optimal", proved.values, proved.objective, proved.bound, 0.0)
 
     def _search(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
                 model: HighsModel, *, time_limit: float | None, gap: float,

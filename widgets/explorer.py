@@ -49,6 +49,7 @@ class _Job:
     problem: ScnekitError | None
     generation: int
     nearby: tuple[Draft, ...] = ()  # settings one slider step away, to solve ahead
+    base: Plan | None = None  # the file's plan these drafts apply to
 
 
 class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hints
@@ -87,7 +88,9 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.views = Views()
         self.controls = Controls(base, self._edit)
         self._anticipate = anticipate
-        self._ahead: list[Draft] = []  # settings to solve ahead of need (worker thread only)
+        # settings to solve ahead of need, each with the generation and base of its job
+        # (worker thread only)
+        self._ahead: list[tuple[int, Plan, Draft]] = []
         self.anticipated = 0  # roadmaps solved ahead of need so far
         self._ahead_keys: set[tuple[int, str]] = set()
         self._runner: LatestOnly[_Job] = LatestOnly(self._show_job, on_busy=self._mark_busy,
@@ -226,8 +229,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.controls.undo_button.disabled = not self._history
         if save and self._autosave:
             self._write_autosave(draft)
-        nearby = tuple(self.controls.nearby(draft)) if self._anticipate and plan is not None else ()
-        self._runner.submit(_Job(draft, plan, problem, self._generation, nearby))
+        self._runner.submit(_Job(draft, plan, problem, self._generation, self._nearby(draft, plan), self._base))
 
     def _show_job(self, job: _Job) -> None:
         """Runs on the solving thread: solve (or reuse) and draw, or say why not."""
@@ -253,8 +255,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
                 self._remember(key, roadmap)
             if interim.stale():
                 return  # a newer change is waiting; this roadmap answers an old question
-        if roadmap.status == "optimal":
-            self._ahead = list(job.nearby)
+        if roadmap.status == "optimal" and job.base is not None:
+            self._ahead = [(job.generation, job.base, draft) for draft in job.nearby]
         self._show(roadmap, job.draft.label, reused=reused)
 
     def _show(self, roadmap: Roadmap, label: str, *, reused: str = "", interim: bool = False) -> None:
@@ -264,15 +266,25 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.views.show(roadmap)
         self.views.set_status(roadmap_html(roadmap, label, reused=reused, interim=interim))
 
+    def _nearby(self, draft: Draft, plan: Plan | None) -> tuple[Draft, ...]:
+        """The settings to solve ahead once ``draft``'s roadmap is proved (widgets' thread)."""
+        if not self._anticipate or plan is None:
+            return ()
+        try:
+            return tuple(self.controls.nearby(draft))
+        except Exception:  # solving ahead is a bonus: the change itself must still be solved
+            log.exception("explorer: could not list the settings one step away")
+            return ()
+
     def _next_ahead(self) -> Callable[[], None] | None:
         """The worker's idle work: solve the next setting of :attr:`_ahead` not yet cached."""
         while self._ahead and not self._closed:
-            draft = self._ahead.pop(0)
-            key = (self._generation, draft.key())
+            generation, base, draft = self._ahead.pop(0)
+            key = (generation, draft.key())
             if key in self._cache:
                 continue
             try:
-                plan = draft.plan(self._base)
+                plan = draft.plan(base)
             except ScnekitError:
                 continue  # not a valid setting: nothing to prepare
 
@@ -393,4 +405,7 @@ class _Interim:
         if self.stale() or (self._last is not None and now - self._last < self._every):
             return
         self._last = now
-        self._draw(roadmap)
+        try:
+            self._draw(roadmap)
+        except Exception:  # a drawing on the way must not end the solve; the final one shows errors
+            log.exception("explorer: could not draw the best roadmap so far")
