@@ -104,6 +104,7 @@ class HighsModel:
         low, high = self._row_bounds()
         self.highs.addRows(len(rows), low, high, len(indices), np.array(starts[:-1], dtype=np.int32),
                            np.array(indices, dtype=np.int32), np.array(values, dtype=np.float64))
+        self._region = Region(lower, upper, low, high)
         if pairs is not None and len(pairs[0]):
             k = len(pairs[0])
             index = np.empty(2 * k, dtype=np.int32)
@@ -149,10 +150,11 @@ class HighsModel:
         low, high = self._row_bounds()
         if len(rows):
             self.highs.changeRowsBounds(len(rows), rows, low, high)  # type: ignore[attr-defined]
+        self._region = Region(lower, upper, low, high)
 
     def region(self) -> Region:
-        """The current bounds (as :meth:`sync` pushes them to HiGHS)."""
-        return Region(*self._col_bounds(), *self._row_bounds())
+        """The bounds last loaded or pushed by :meth:`sync`."""
+        return self._region
 
     def satisfies(self, values: Mapping[str, float], tolerance: float = 1e-6) -> bool:
         """Whether ``values`` (by name) keep every bound, row and integrality of the model."""

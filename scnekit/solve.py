@@ -42,7 +42,6 @@ class Session:
         self.diagnose_seconds = diagnose_seconds
         self._formulation: Formulation | None = None
         self._model: HighsModel | None = None
-        self._last: Outcome | None = None
         self._last_starts: dict[str, int] = {}
         self._proved: tuple[Region, Outcome] | None = None  # the last proven optimum and its bounds
         self.rebuilds = 0
@@ -80,7 +79,6 @@ class Session:
                                    report=report, stop=stop)
             if outcome.state == "optimal" and _within(outcome, outcome.bound, 0.0):
                 self._proved = (region, outcome)
-        self._last = outcome if outcome.values else self._last
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
@@ -234,7 +232,7 @@ class Session:
                 self._model.sync()
                 return f, self._model
         f = Formulation(plan, pins=pins)
-        self._formulation, self._model, self._last, self._proved = f, HighsModel.from_formulation(f), None, None
+        self._formulation, self._model, self._proved = f, HighsModel.from_formulation(f), None
         self.rebuilds += 1
         return f, self._model
 
