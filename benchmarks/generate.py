@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-sys.path.insert(0, "/work/shared/tools")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CATEGORIES = ("humanitarian", "trade", "movement", "education", "disaster", "detainees",
               "security", "cyber", "documentation", "return")
@@ -317,18 +317,17 @@ def binding(doc: Doc, gap: float = 0.001, limit: float = 60.0) -> dict[str, Any]
     the objective grows and how many of the dropped rule's rows the new optimum breaks."""
     import copy
 
-    import scne_ref
+    import reference
 
     import scnekit
 
-    model = scne_ref.effective(doc)
-
     def best(d: Doc) -> tuple[float | None, dict[str, int]]:
         roadmap = scnekit.Session().solve(scnekit.loads(d), gap=gap, time_limit=limit)
-        bad = scne_ref.evaluate(model, dict(roadmap.starts))[0] if roadmap.objective is not None else []
+        bad = reference.evaluate(doc, dict(roadmap.starts))[0] if roadmap.objective is not None else []
         kinds: dict[str, int] = {}
         for b in bad:
-            kinds[b.split()[0]] = kinds.get(b.split()[0], 0) + 1
+            kind = b.split(":")[0].split()[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
         return roadmap.objective, kinds
 
     base, _ = best(doc)
@@ -359,7 +358,7 @@ def main() -> int:
     parser.add_argument("--bind", action="store_true",
                         help="also solve each plan without each rule family (gap 0.1%%): which bind")
     args = parser.parse_args()
-    import scne_ref
+    import reference
 
     import scnekit
 
@@ -368,7 +367,7 @@ def main() -> int:
         began = time.perf_counter()
         doc, witness = generate_with_witness(n, args.phases, args.seed)
         made = time.perf_counter() - began
-        bad, J, _, exposure = scne_ref.evaluate(scne_ref.effective(doc), witness)
+        bad, J, _, exposure = reference.evaluate(doc, witness)
         scnekit.loads(doc)  # valid format v1
         limits = doc["rules"]["max_exposure"]
         at_limit = sum(1 for p, row in exposure.items() if p in limits

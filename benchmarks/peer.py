@@ -2,11 +2,11 @@
 
 CP-SAT runs in its own subprocess that never imports scnekit or highspy (highspy 1.15
 and ortools each ship libhighs.so; whichever loads first breaks the other). Its model
-is written here from the reference loader's plain dict (``scne_ref.effective``), in
+is written here from the plain dict of ``benchmarks/reference.py``, in
 CP-SAT's own idiom: a boolean S[m,t] = "started by t" per measure and phase,
 implications for monotonicity, requires and reciprocal windows, enforced linear
 constraints for milestones, and linear capacity, exposure, minimum and balance rows.
-Every CP-SAT roadmap is checked with the reference checker (``scne_ref.evaluate``),
+Every CP-SAT roadmap is checked with the repository's independent checker (``tests/checker.py``),
 as is the engine's, and its objective is the J the checker computes from the schedule.
 
     .venv/bin/python benchmarks/peer.py            # Syria (exact) + 200/1000/3000 x 24 (1 % gap)
@@ -27,7 +27,6 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-TOOLS = "/work/shared/tools"
 EXAMPLE = ROOT / "examples" / "syria_scne.yaml"
 # (label, measures or None for the Syria example, gap, time limit)
 INSTANCES: list[tuple[str, int | None, float, float]] = [
@@ -51,8 +50,8 @@ def document(n: int | None, seed: int) -> dict[str, Any]:
 
 def cpsat_solve(doc: dict[str, Any], gap: float, limit: float, workers: int) -> dict[str, Any]:
     """Build and solve in CP-SAT (call only in a process without highspy)."""
-    sys.path.insert(0, TOOLS)
-    import scne_ref
+    sys.path.insert(0, str(HERE))
+    import reference
     from ortools.sat.python import cp_model
 
     def whole(x: float) -> int:
@@ -61,7 +60,7 @@ def cpsat_solve(doc: dict[str, Any], gap: float, limit: float, workers: int) -> 
         return int(x)
 
     began = time.perf_counter()
-    model = scne_ref.effective(doc)
+    model = reference.flat(doc)
     T, M = model["T"], model["measures"]
     cp = cp_model.CpModel()
     lo = {m: max(1, d["earliest"]) for m, d in M.items()}
@@ -183,7 +182,7 @@ def cpsat_solve(doc: dict[str, Any], gap: float, limit: float, workers: int) -> 
                 if solver.Value(var):
                     starts[m] = t
                     break
-        bad, J, _, _ = scne_ref.evaluate(model, starts)
+        bad, J, _, _ = reference.evaluate(doc, starts)
         # a FEASIBLE (not optimal) answer may leave a milestone indicator at 0 where the
         # milestone holds: CP-SAT's objective is then below the roadmap's J, so report J
         obj, bound = solver.ObjectiveValue(), solver.BestObjectiveBound()
@@ -193,8 +192,8 @@ def cpsat_solve(doc: dict[str, Any], gap: float, limit: float, workers: int) -> 
 
 
 def engine_solve(doc: dict[str, Any], gap: float, limit: float) -> dict[str, Any]:
-    sys.path.insert(0, TOOLS)
-    import scne_ref
+    sys.path.insert(0, str(HERE))
+    import reference
 
     import scnekit
 
@@ -202,7 +201,7 @@ def engine_solve(doc: dict[str, Any], gap: float, limit: float) -> dict[str, Any
     plan = scnekit.loads(doc)
     roadmap = scnekit.Session().solve(plan, time_limit=limit, gap=gap)
     total = time.perf_counter() - began
-    bad, J, _, _ = scne_ref.evaluate(scne_ref.effective(doc), dict(roadmap.starts))
+    bad, J, _, _ = reference.evaluate(doc, dict(roadmap.starts))
     return {"total_s": total, "status": roadmap.status, "objective": roadmap.objective, "gap": roadmap.gap,
             "bound": roadmap.bound, "violations": len(bad), "ref_objective": J}
 

@@ -2,7 +2,7 @@
 
 Each instance runs in its own subprocess (so peak memory is its own): generate, solve
 with ``scnekit.Session().solve(plan, time_limit=..., gap=0.01)``, check the roadmap with
-the independent reference checker, write the model with the engine's MPS export. A
+the repository's independent checker (``tests/checker.py``), write the model with the engine's MPS export. A
 second subprocess reads that MPS into HiGHS alone and runs it with the same gap and
 time limit, for the ratio.
 
@@ -35,8 +35,7 @@ def peak_mb() -> float:
 
 def child_engine(n: int, time_limit: float, gap: float, mps: str, seed: int) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
-    sys.path.insert(0, "/work/shared/tools")
-    import scne_ref
+    import reference
     from generate import generate
 
     import scnekit
@@ -51,8 +50,8 @@ def child_engine(n: int, time_limit: float, gap: float, mps: str, seed: int) -> 
     f = session._formulation
     assert f is not None
     size = {"columns": len(f.variables), "rows": len(f.rows) + len(getattr(f, "pairs", ([],))[0])}
-    model = scne_ref.effective(doc)
-    bad, J, _, exposure = scne_ref.evaluate(model, dict(roadmap.starts))
+    model = reference.flat(doc)
+    bad, J, _, exposure = reference.evaluate(doc, dict(roadmap.starts))
     size.update(binding(model, dict(roadmap.starts), exposure))
     out = {"n": n, "load_s": loaded, "build_s": roadmap.build_seconds, "solve_s": roadmap.solver_seconds,
            "total_s": roadmap.seconds, "status": roadmap.status, "gap": roadmap.gap,

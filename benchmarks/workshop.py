@@ -69,7 +69,13 @@ def run(n: int, gap: float, limit: float | None, folder: Path) -> dict[str, Any]
     engine, parts, alone_run, alone_all, statuses, gaps, objectives = [], [], [], [], [], [], []
     firsts: list[tuple[float, float | None] | None] = []  # first roadmap shown: seconds, objective
     mismatches = 0
+    searched: list[bool] = []  # whether the step ran a search (not answered by a kept proof)
+    repeats: list[bool] = []  # whether the step's settings came up before in this run
+    seen_labels: set[str] = set()
     for i, (label, overrides, unavailable, pins) in enumerate(steps(n)):
+        repeats.append(label in seen_labels)
+        seen_labels.add(label)
+        kept = session.kept
         began = time.perf_counter()
         plan = variant(base, set=overrides, unavailable=unavailable)
         made = time.perf_counter()
@@ -80,6 +86,7 @@ def run(n: int, gap: float, limit: float | None, folder: Path) -> dict[str, Any]
         wall = time.perf_counter() - began
         # what an explorer draws first: the first roadmap reported on the way, else the answer
         firsts.append(seen[0] if seen else (wall, result["objective"]))
+        searched.append(session.kept == kept)
         engine.append(wall)
         parts.append((made - began, roadmap.build_seconds, roadmap.solver_seconds))
         statuses.append(result["status"])
@@ -111,7 +118,7 @@ def run(n: int, gap: float, limit: float | None, folder: Path) -> dict[str, Any]
               f"{alone_run[-1] * 1000:7.1f} ms, read+run {alone_all[-1] * 1000:7.1f} ms", flush=True)
     return {"engine": engine, "run": alone_run, "all": alone_all, "statuses": statuses,
             "mismatches": mismatches, "rebuilds": session.rebuilds, "gaps": gaps, "objectives": objectives,
-            "firsts": firsts, "kept": session.kept}
+            "firsts": firsts, "kept": session.kept, "searched": searched, "repeats": repeats}
 
 
 def _record(seen: list[tuple[float, float | None]], began: float, roadmap: scnekit.Roadmap) -> None:
@@ -126,11 +133,17 @@ def summary(label: str, r: dict[str, Any]) -> None:
     counts = {s: r["statuses"].count(s) for s in sorted(set(r["statuses"]))}
     found = [g for g in r["gaps"] if g is not None]
     print(f"{label}: steps={len(r['engine'])} statuses={counts} model rebuilds={r['rebuilds']} "
-          f"answered by a proven optimum kept from the step before={r['kept']} "
+          f"answered by a proven optimum kept from an earlier step={r['kept']} "
           f"objective mismatches vs HiGHS alone={r['mismatches']}; gap of the roadmaps returned: "
           f"median {statistics.median(found):.4f}, worst {max(found):.4f}")
     print(f"  engine end-to-end: median {med * 1000:.1f} ms, worst {worst * 1000:.1f} ms "
           f"(targets: median < 150 ms, worst < 500 ms)")
+    for name, pick in (("steps that ran a search", True), ("steps answered by a kept proof", False)):
+        times = [e for e, s in zip(r["engine"], r["searched"], strict=True) if s is pick]
+        again = sum(1 for s, a in zip(r["searched"], r["repeats"], strict=True) if s is pick and a)
+        if times:
+            print(f"    {name}: {len(times)} ({again} of them settings seen before in this run), "
+                  f"median {statistics.median(times) * 1000:.1f} ms, worst {max(times) * 1000:.1f} ms")
     first = [f[0] for f in r["firsts"]]
     below = [(o - f[1]) / o for f, o in zip(r["firsts"], r["objectives"], strict=True)
              if f[1] is not None and o is not None]

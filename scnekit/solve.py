@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 
 from .diagnose import diagnose as find_conflicts
@@ -30,6 +31,11 @@ CUT_POOL = 10
 CLOSE = 0.05
 
 
+# Proven optima a Session keeps per model (see Session._still_optimal); each costs one
+# comparison of bounds and one check of its roadmap against the rows, a few ms at most.
+PROOFS = 16
+
+
 class Session:
     """Solves a sequence of related plans, reusing the model where the structure allows.
 
@@ -43,7 +49,8 @@ class Session:
         self._formulation: Formulation | None = None
         self._model: HighsModel | None = None
         self._last_starts: dict[str, int] = {}
-        self._proved: tuple[Region, Outcome] | None = None  # the last proven optimum and its bounds
+        # proven optima of this model with the bounds they were proved under, newest first
+        self._proofs: deque[tuple[Region, Outcome]] = deque(maxlen=PROOFS)
         self.rebuilds = 0
         self.kept = 0  # solves answered by a proven optimum that still holds (see _still_optimal)
 
@@ -73,12 +80,12 @@ class Session:
         if formulation.impossible:
             outcome = Outcome("infeasible", {}, None, None, 0.0)
         elif (kept := self._still_optimal(model, region)) is not None:
-            outcome = kept  # the proof (and its looser region) stays the one to compare with
+            outcome = kept  # the proof keeps its own (looser) region
         else:
             outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap,
                                    report=report, stop=stop)
             if outcome.state == "optimal" and _within(outcome, outcome.bound, 0.0):
-                self._proved = (region, outcome)
+                self._proofs.appendleft((region, outcome))
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
@@ -87,20 +94,19 @@ class Session:
         return result(outcome, conflicts)
 
     def _still_optimal(self, model: HighsModel, region: Region) -> Outcome | None:
-        """The last proven optimum, if it answers this solve too.
+        """A proven optimum of this model that answers this solve too, if there is one.
 
         The model (matrix and objective) is the same; when every bound is at least as tight
-        as when the optimum was proved, every roadmap feasible now was feasible then, so a
+        as when an optimum was proved, every roadmap feasible now was feasible then, so a
         proven optimum that keeps the tighter bounds is optimal still. A stricter limit
-        that does not bite, or an unused measure made unavailable, needs no search.
+        that does not bite, an unused measure made unavailable, or a return to settings
+        solved before needs no search.
         """
-        if self._proved is None:
-            return None
-        before, proved = self._proved
-        if not region.within(before) or not model.satisfies(proved.values):
-            return None
-        self.kept += 1
-        return Outcome("optimal", proved.values, proved.objective, proved.bound, 0.0)
+        for before, proved in self._proofs:
+            if region.within(before) and model.satisfies(proved.values):
+                self.kept += 1
+                return Outcome("optimal", proved.values, proved.objective, proved.bound, 0.0)
+        return None
 
     def _search(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
                 model: HighsModel, *, time_limit: float | None, gap: float,
@@ -232,7 +238,8 @@ class Session:
                 self._model.sync()
                 return f, self._model
         f = Formulation(plan, pins=pins)
-        self._formulation, self._model, self._proved = f, HighsModel.from_formulation(f), None
+        self._formulation, self._model = f, HighsModel.from_formulation(f)
+        self._proofs.clear()
         self.rebuilds += 1
         return f, self._model
 

@@ -138,3 +138,19 @@ def test_a_tighter_setting_that_does_not_bite_keeps_the_proven_optimum() -> None
     answer = session.solve(binding)
     assert session.kept == kept_before + 1, "a binding limit must be searched"
     assert answer.objective == scnekit.Session().solve(binding).objective
+
+
+def test_a_return_to_settings_proved_before_needs_no_search() -> None:
+    """Proofs of earlier settings are kept: going back to them, or tightening them, is answered at once."""
+    from scnekit.scenarios import variant
+
+    session = scnekit.Session()
+    base = session.solve(PLAN)
+    looser = variant(PLAN, set={"rules.max_exposure": {"default": 8}})
+    other = session.solve(looser)
+    assert other.objective is not None and base.objective is not None and other.objective >= base.objective
+    kept_before = session.kept
+    again = session.solve(PLAN)  # not within the last proof's region only: within the first's
+    assert session.kept == kept_before + 1
+    assert again.status == "optimal" and again.objective == base.objective
+    assert check_answer(load_doc(EXAMPLE), "base", again.to_dict()) == []
