@@ -1,15 +1,18 @@
 """Formulations: LP bound against the optimum, and HiGHS' time to a 1 % gap, per model.
 
-Three models of the same plans, each loaded into plain HiGHS (default options, one
+Five models of the same plans, each loaded into plain HiGHS (default options, one
 thread, ``mip_rel_gap`` 0.01, no heuristic or warm start from scnekit):
 
-- ``running-sum + hull``: the engine's model (``scnekit.formulation``) from
-  ``Formulation.HULL_FROM`` start columns on (below, it is the next one): binaries
-  S[m,t] = "started by t", monotone; per-phase rows for requires, links, capacity
-  and exposure; ``at_least`` milestones as the convex hull per phase
-  (part_x <= y, part_x <= D_x(t), count*y <= sum part_x).
+- ``running-sum + hull``: the engine's model (``scnekit.formulation``): binaries
+  S[m,t] = "started by t", monotone; per-phase rows for requires, links, capacity and
+  exposure; ``at_least`` milestones as the convex hull per phase (part_x <= y,
+  part_x <= D_x(t), count*y <= sum part_x); from ``Formulation.ESSENTIAL_FROM`` start
+  columns on, holds(t) <= D_x(t) for each member x a milestone cannot hold without,
+  and holds(t) <= D_a(t) + D_b(t) for two such members (``Formulation._essential``).
 - ``running-sum + aggregated``: the same, but ``at_least`` milestones as the one
-  aggregated row count*y <= sum D_x(t) (the engine before this change).
+  aggregated row count*y <= sum D_x(t) (the engine before the hull).
+- ``essential rows at every size`` and ``no essential rows``: the engine's model with
+  and without those rows, whatever the size.
 - ``start-indicator + big-M``: the textbook model: x[m,t] = "starts at t",
   z_m = sum x <= 1, precedence and reciprocal windows as one aggregated big-M row on
   start times, capacity and exposure as sums over x, aggregated milestone rows.
@@ -48,6 +51,18 @@ class Hull(Formulation):
     """The engine's model with the at_least hull rows at every size."""
 
     HULL_FROM = 0
+
+
+class Essential(Hull):
+    """The engine's model with the rows for a milestone's essential members at every size."""
+
+    ESSENTIAL_FROM = 0
+
+
+class NoEssential(Hull):
+    """The engine's model without the rows for a milestone's essential members at any size."""
+
+    ESSENTIAL_FROM = 1 << 62
 
 
 class Aggregated(Formulation):
@@ -196,7 +211,8 @@ def instances(quick: bool) -> list[tuple[str, Plan, float]]:
     return out
 
 
-MODELS = [("running-sum + hull", Hull), ("running-sum + aggregated", Aggregated),
+MODELS = [("running-sum + hull (engine)", Hull), ("essential rows at every size", Essential),
+          ("no essential rows", NoEssential), ("running-sum + aggregated", Aggregated),
           ("start-indicator + big-M", StartIndicator)]
 
 
@@ -211,7 +227,7 @@ def main() -> int:
         for name, cls in MODELS:
             r = measure(cls(plan), limit)
             results[name] = r
-            print(f"{label:28s} {name:28s} LP {r['lp']:.2f} | {r['state']:9s} J={r['objective']} "
+            print(f"{label:28s} {name:40s} LP {r['lp']:.2f} | {r['state']:9s} J={r['objective']} "
                   f"bound={r['bound']} in {r['mip_s']:.2f} s | {r['cols']} cols {r['rows']} rows "
                   f"{r['nonzeros']} nz", flush=True)
         best = max(r["objective"] for r in results.values() if r["objective"] is not None)
