@@ -71,12 +71,14 @@ class Formulation:
     # alone was faster on the aggregated Syria model; the engine's LP-led search is not.)
     HULL_FROM = 0
     # at_least and any milestones get rows for the members they cannot hold without (see
-    # _essential) from this many start columns on. At a 1 % gap they take the LP gap of
-    # 1000 x 24 from 0.75 % to 0.25 %, so the engine stops after RINS: 1000 x 24 in 3.5 s
-    # instead of 7.4 s, 3000 x 24 in 9.4 s instead of 20.0 s. Below, HiGHS' presolve finds
-    # much the same, and on the Syria example's exact solves they cost 8-12 %
-    # (benchmarks/RESULTS.md, round 3).
-    ESSENTIAL_FROM = 10_000
+    # _essential) from this many start columns on. Measured at a 1 % gap
+    # (benchmarks/RESULTS.md, round 3): 100 x 24 (2233 start columns) 60 s without a
+    # proof -> 8.0 s, 200 x 24 (4308) 4.1 / 6.4 / 1.1 s -> 1.8 / 2.0 / 1.0 s (three plans),
+    # 1000 x 24 7.4 s -> 3.5 s (its LP gap 0.75 % -> 0.25 %), 3000 x 24 20.0 s -> 9.4 s.
+    # Below, they are mixed: the Syria example (333) took 8-12 % longer in 54 exact
+    # solves, generated plans of 375-1076 start columns from 30 % faster to 25 % slower.
+    ESSENTIAL_FROM = 1_000
+
 
 
     def __init__(self, plan: Plan, *, elastic: bool = False,

@@ -102,15 +102,22 @@ def earliest_starts(plan: Plan, windows: Mapping[str, tuple[int, int] | None],
                 need = T + 1 if dead else top - ln.within
                 if need > lo[x]:
                     updates[x] = max(updates.get(x, 0), need)
+        # what each party can have received, in order of the earliest completion phase
+        # (the phase by which the running sum first covers a need does not depend on the
+        # order of measures completing in the same phase)
+        arrivals: dict[str, list[tuple[int, float, str]]] = {}
         for mid, party, beyond, own in costly:
             if lo[mid] > hi[mid]:
                 continue
-            done = sorted((lo[j] + by_id[j].duration - 1, v) for j, v in gets.get(party, ())
-                          if j != mid and lo[j] <= hi[j])
+            if party not in arrivals:
+                arrivals[party] = sorted((lo[j] + by_id[j].duration - 1, v, j) for j, v in gets.get(party, ())
+                                         if lo[j] <= hi[j])
             got, first = own, T + 1
             if got >= beyond - 1e-9:
                 continue
-            for c, v in done:
+            for c, v, j in arrivals[party]:
+                if j == mid:
+                    continue
                 got += v
                 if got >= beyond - 1e-9:
                     first = c
