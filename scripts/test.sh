@@ -30,7 +30,8 @@ if [ -n "$PY312" ]; then
   .venv312/bin/python -m pip install --quiet --upgrade pip
   .venv312/bin/python -m pip install --quiet -e '.[test]'
   .venv312/bin/python -m pytest -q -p no:cacheprovider tests/test_cases.py tests/test_cli.py \
-    tests/test_diagnose.py tests/test_validation.py tests/test_properties.py tests/test_example.py
+    tests/test_diagnose.py tests/test_validation.py tests/test_properties.py tests/test_example.py \
+    tests/test_formulation.py
 else
   echo "== no Python 3.12 here: the engine was tested on PuLP 3.3 only"
 fi
