@@ -21,7 +21,9 @@ Doc = dict[str, Any]
 
 
 def flat(doc: Doc, scenario: str | None = None) -> dict[str, Any]:
-    """The plan of ``scenario`` as a plain dict with every default of FORMAT.md filled in."""
+    """The plan of ``scenario`` as a plain dict, with the defaults of measures, capacity,
+    exposure limits and objective weights filled in (links, milestones and balance are
+    passed as written: a reader fills ``within`` and ``weight`` itself)."""
     doc = checker.effective(copy.deepcopy(doc), scenario)
     T = doc["horizon"]["phases"]
     cap = doc["horizon"].get("capacity")

@@ -73,10 +73,11 @@ class Formulation:
     # at_least and any milestones get rows for the members they cannot hold without (see
     # _essential) from this many start columns on. Measured at a 1 % gap
     # (benchmarks/RESULTS.md, round 3): 100 x 24 (2233 start columns) 60 s without a
-    # proof -> 8.0 s, 200 x 24 (4308) 4.1 / 6.4 / 1.1 s -> 1.8 / 2.0 / 1.0 s (three plans),
-    # 1000 x 24 7.4 s -> 3.5 s (its LP gap 0.75 % -> 0.25 %), 3000 x 24 20.0 s -> 9.4 s.
-    # Below, they are mixed: the Syria example (333) took 8-12 % longer in 54 exact
-    # solves, generated plans of 375-1076 start columns from 30 % faster to 25 % slower.
+    # proof -> 8.0 s; 200 x 24 (4308) 4.1 / 6.4 / 1.1 s -> 1.8 / 2.0 / 1.0 s (three plans);
+    # 1000 x 24 7.3 / 14.3 / 14.1 s -> 3.0 / 8.8 / 3.9 s (its LP gap 0.75 % -> 0.25 %);
+    # 3000 x 24 19.5 s -> 10.2 s. Below, they do not pay: the Syria example (333) took
+    # 8-12 % longer over 54 exact solves, and exact solves of generated plans of 375, 605
+    # and 812 start columns went 2.07 -> 0.98 s, 1.77 -> 2.24 s and 6.89 -> 6.75 s.
     ESSENTIAL_FROM = 1_000
 
 

@@ -7,6 +7,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
+import numpy as np
+
 from .diagnose import diagnose as find_conflicts
 from .errors import SolverError, UsageError
 from .formulation import Formulation
@@ -31,8 +33,9 @@ CUT_POOL = 10
 CLOSE = 0.05
 
 
-# Proven optima a Session keeps per model (see Session._still_optimal); each costs one
-# comparison of bounds and one check of its roadmap against the rows, a few ms at most.
+# Proven optima a Session keeps per model (see Session._still_optimal). Each costs a
+# comparison of bounds and, where that passes, a check of its roadmap against the rows:
+# at 1000 x 24 about 0.1 ms and 1 ms (benchmarks/RESULTS.md, round 3).
 PROOFS = 16
 
 
@@ -49,8 +52,9 @@ class Session:
         self._formulation: Formulation | None = None
         self._model: HighsModel | None = None
         self._last_starts: dict[str, int] = {}
-        # proven optima of this model with the bounds they were proved under, newest first
-        self._proofs: deque[tuple[Region, Outcome]] = deque(maxlen=PROOFS)
+        # proven optima of this model (and their values as a vector) with the bounds they
+        # were proved under, newest first
+        self._proofs: deque[tuple[Region, Outcome, np.ndarray]] = deque(maxlen=PROOFS)
         self.rebuilds = 0
         self.kept = 0  # solves answered by a proven optimum that still holds (see _still_optimal)
 
@@ -85,7 +89,7 @@ class Session:
             outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap,
                                    report=report, stop=stop)
             if outcome.state == "optimal" and _within(outcome, outcome.bound, 0.0):
-                self._proofs.appendleft((region, outcome))
+                self._proofs.appendleft((region, outcome, model.vector(outcome.values)))
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
@@ -102,8 +106,8 @@ class Session:
         that does not bite, an unused measure made unavailable, or a return to settings
         solved before needs no search.
         """
-        for before, proved in self._proofs:
-            if region.within(before) and model.satisfies(proved.values):
+        for before, proved, vector in self._proofs:
+            if region.within(before) and model.satisfies(vector):
                 self.kept += 1
                 return Outcome("optimal", proved.values, proved.objective, proved.bound, 0.0)
         return None

@@ -59,3 +59,29 @@ def test_essential_rows_tighten_the_lp_bound_of_the_syria_example() -> None:
     optimum = scnekit.solve(PLAN).objective
     assert optimum is not None and bounds[0] is not None and bounds[1] is not None
     assert bounds[0] > bounds[1] + 5 and bounds[1] >= optimum
+
+
+def test_the_check_of_a_roadmap_against_the_model_catches_each_kind_of_breach() -> None:
+    """A row, a two-term row, a bound and integrality: each breach is seen."""
+    from scnekit.scenarios import variant
+
+    f = Formulation(PLAN)
+    model = HighsModel.from_formulation(f)
+    outcome = model.run()
+    assert outcome.state == "optimal" and model.satisfies(outcome.values)
+    x = model.vector(outcome.values)
+    assert model.satisfies(x)
+    started = f.started["frontline-monitoring"]
+    first, last = min(started), max(started)
+    broken = x.copy()
+    broken[model.index[started[first].name]] = 1.0
+    broken[model.index[started[last].name]] = 0.0  # started by the first phase, not by the last
+    assert not model.satisfies(broken)
+    half = x.copy()
+    half[model.integer[0]] = 0.5
+    assert not model.satisfies(half)
+    # a limit the optimum breaks: the bounds pushed by sync are what the check reads
+    peak = float(scnekit.solve(PLAN).exposure.max().max())
+    f.apply(variant(PLAN, set={"rules.max_exposure": {"default": peak - 1}}))
+    model.sync()
+    assert not model.satisfies(x)

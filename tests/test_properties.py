@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any
 
@@ -122,6 +123,35 @@ def test_essential_member_rows_keep_every_roadmap(doc: dict[str, Any]) -> None:
                 assert roadmap.status == "optimal"
                 assert check_answer(doc, scenario, roadmap.to_dict()) == []
                 assert roadmap.objective == pytest.approx(best, abs=1e-6)
+    finally:
+        Formulation.ESSENTIAL_FROM = saved
+
+
+@SETTINGS
+@given(plans())
+def test_every_feasible_roadmap_keeps_every_row_of_the_model(doc: dict[str, Any]) -> None:
+    """Each roadmap the checker accepts, written as the model's variables, keeps every row
+    and bound of the model (the essential-member rows included): no row cuts off a
+    roadmap, optimal or not."""
+    from checker import assess, effective
+    from scnekit.formulation import Formulation
+    from scnekit.highs import HighsModel
+
+    plan = scnekit.loads(doc)
+    saved = Formulation.ESSENTIAL_FROM
+    Formulation.ESSENTIAL_FROM = 0
+    try:
+        for scenario in plan.scenario_ids:
+            formulation = Formulation(plan.scenario(scenario))
+            model = HighsModel.from_formulation(formulation)
+            plain = effective(doc, scenario)
+            T = plain["horizon"]["phases"]
+            ids = [m["id"] for m in plain["measures"]]
+            options = [[None, *range(1, T - m.get("duration", 1) + 2)] for m in plain["measures"]]
+            for combo in itertools.product(*options):
+                starts = {mid: s for mid, s in zip(ids, combo, strict=True) if s is not None}
+                if not assess(plain, starts)["violations"]:
+                    assert model.satisfies(formulation.point(starts)), (scenario, starts)
     finally:
         Formulation.ESSENTIAL_FROM = saved
 
