@@ -9,6 +9,7 @@ constraints for milestones, and linear capacity, exposure, minimum and balance r
 Every CP-SAT roadmap is checked with the repository's independent checker (``tests/checker.py``),
 as is the engine's, and its objective is the J the checker computes from the schedule.
 
+    .venv/bin/pip install -e '.[bench]'            # OR-Tools, once
     .venv/bin/python benchmarks/peer.py            # Syria (exact) + 200/1000/3000 x 24 (1 % gap)
     .venv/bin/python benchmarks/peer.py --quick    # Syria + 200
 """
@@ -16,6 +17,7 @@ as is the engine's, and its objective is the J the checker computes from the sch
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import os
@@ -232,6 +234,9 @@ def main() -> int:
             extra = (args.workers,) if flag == "cpsat" else ()
             print(json.dumps(fn(doc, float(gap_s), float(limit_s), *extra)))  # type: ignore[operator]
             return 0
+    if importlib.util.find_spec("ortools") is None:  # looked up, not imported (see the module doc)
+        print("peer.py needs OR-Tools: .venv/bin/pip install -e '.[bench]'", file=sys.stderr)
+        return 2
     instances = INSTANCES[:2] if args.quick else INSTANCES
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; CP-SAT workers {args.workers}, "
           "HiGHS (engine) 1 thread")
