@@ -9,7 +9,6 @@ shares no code with scnekit.
 from __future__ import annotations
 
 import copy
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,7 @@ def flat(doc: Doc, scenario: str | None = None) -> dict[str, Any]:
     passed as written: a reader fills ``within`` and ``weight`` itself)."""
     doc = checker.effective(copy.deepcopy(doc), scenario)
     T = doc["horizon"]["phases"]
-    cap = doc["horizon"].get("capacity")
-    caps = [math.inf] * T if cap is None else [float(cap)] * T if isinstance(cap, (int, float)) else \
-        [float(c) for c in cap]
+    caps = [checker._capacity(doc, t) for t in range(1, T + 1)]
     measures = {m["id"]: {
         "by": m["by"], "cost": float(m.get("cost", 0)),
         "to": {p: float(v) for p, v in (m.get("to") or {}).items()},
@@ -38,14 +35,7 @@ def flat(doc: Doc, scenario: str | None = None) -> dict[str, Any]:
     } for m in doc["measures"]}
     parties = [p["id"] for p in doc["parties"]]
     rules = doc.get("rules") or {}
-    spec = rules.get("max_exposure")
-    limits: dict[str, float] = {}
-    if isinstance(spec, (int, float)):
-        limits = {p: float(spec) for p in parties}
-    elif isinstance(spec, dict):
-        for p in parties:
-            if p in spec or "default" in spec:
-                limits[p] = float(spec.get(p, spec.get("default")))
+    limits = {p: limit for p in parties if (limit := checker._limit(doc, p)) is not None}
     weights = doc.get("objective") or {}
     return {
         "T": T, "cap": caps, "measures": measures, "parties": parties,

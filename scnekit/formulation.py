@@ -321,7 +321,7 @@ class Formulation:
         self.gap_row = self._row("balance_gap", {high: 1.0, low: -1.0}, LE, 0.0, rule=Rule("balance"), big_m=top)
 
     def _milestones(self, T: int) -> None:
-        before = completed_before(self.plan)
+        before = completed_before(self.plan) if self.essential else {}
         for k in self.plan.milestones:
             firsts = sorted(w[0] + self.plan.measure_by_id[x].duration - 1
                             for x in k.measures if (w := self.windows[x]) is not None)
