@@ -39,8 +39,9 @@ import pulp
 import scnekit
 from scnekit.formulation import Formulation, _clean
 from scnekit.highs import HighsModel
-from scnekit.model import Plan
+from scnekit.model import LinkKind, Plan
 from scnekit.pulp_compat import EQ, GE, LE, add_row, expression
+from scnekit.roadmap import Status
 from scnekit.windows import structural_windows
 
 HERE = Path(__file__).resolve().parent
@@ -119,7 +120,7 @@ class StartIndicator:
                 self._row(f"requires_{m.id}_{p}", plus((start(p), 1), (z(p), dur[p]), (start(m.id), -1),
                                                        (z(m.id), big)), LE, big)
         for i, ln in enumerate(plan.links):
-            if ln.kind == "exclusive":
+            if ln.kind == LinkKind.EXCLUSIVE:
                 self._row(f"exclusive{i}", plus(*((z(a), 1) for a in ln.measures)), LE, 1.0)
                 continue
             for a, b in zip(ln.measures, ln.measures[1:], strict=False):
@@ -234,7 +235,7 @@ def main() -> int:
         kind = "best known"
         if plan.phases <= 8 or len(plan.measures) <= 200:  # small enough to prove the optimum
             exact = scnekit.Session().solve(plan, time_limit=120)
-            if exact.status == "optimal" and exact.objective is not None:
+            if exact.status == Status.OPTIMAL and exact.objective is not None:
                 best, kind = exact.objective, "optimum"
         table.append((label, f"{best:.0f} ({kind})", best, results))
     print()

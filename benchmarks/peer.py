@@ -6,7 +6,7 @@ is written here from the plain dict of ``benchmarks/reference.py``, in
 CP-SAT's own idiom: a boolean S[m,t] = "started by t" per measure and phase,
 implications for monotonicity, requires and reciprocal windows, enforced linear
 constraints for milestones, and linear capacity, exposure, minimum and balance rows.
-Every CP-SAT roadmap is checked with the repository's independent checker (``tests/checker.py``),
+Every CP-SAT roadmap is checked with the repository's independent checker (``tests/support/checker.py``),
 as is the engine's, and its objective is the J the checker computes from the schedule.
 
     .venv/bin/pip install -e '.[bench]'            # OR-Tools, once

@@ -2,7 +2,7 @@
 
 The benchmarks build CP-SAT models from the scenario document itself (never from
 scnekit's objects) and check every roadmap, the engine's and the peer's alike, with
-``tests/checker.py``: the repository's checker written from FORMAT.md alone, which
+``tests/support/checker.py``: the repository's checker written from FORMAT.md alone, which
 shares no code with scnekit.
 """
 
@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-import checker
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support import checker
 
 Doc = dict[str, Any]
 

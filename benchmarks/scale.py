@@ -2,7 +2,7 @@
 
 Each instance runs in its own subprocess (so peak memory is its own): generate, solve
 with ``scnekit.Session().solve(plan, time_limit=..., gap=0.01)``, check the roadmap with
-the repository's independent checker (``tests/checker.py``), write the model with the engine's MPS export. A
+the repository's independent checker (``tests/support/checker.py``), write the model with the engine's MPS export. A
 second subprocess reads that MPS into HiGHS alone and runs it with the same gap and
 time limit, for the ratio.
 

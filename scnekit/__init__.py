@@ -12,8 +12,9 @@ import os
 
 from .errors import InputError, Problem, ScnekitError, SolverError, UsageError
 from .io import read_document
-from .model import Link, Measure, Milestone, Party, Plan, Rules, Scenario
-from .roadmap import Conflict, Roadmap
+from .model import Link, Measure, Milestone, Party, Plan, Rule, RuleKind, Rules, Scenario
+from .roadmap import Conflict, Roadmap, Status
+from .scenarios import select as _select  # noqa: F401 - installs Plan.scenario
 from .solve import Session, solve
 from .validate import parse_plan
 
@@ -32,5 +33,6 @@ def loads(document: object, file: str | None = None) -> Plan:
 
 __all__ = [
     "Conflict", "InputError", "Link", "Measure", "Milestone", "Party", "Plan", "Problem", "Roadmap",
-    "Rules", "Scenario", "ScnekitError", "Session", "SolverError", "UsageError", "load", "loads", "solve",
+    "Rule", "RuleKind", "Rules", "Scenario", "ScnekitError", "Session", "SolverError", "Status", "UsageError",
+    "load", "loads", "solve",
 ]

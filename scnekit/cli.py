@@ -15,7 +15,7 @@ from . import load, solve
 from .errors import InputError, ScnekitError, UsageError
 from .formulation import Formulation
 from .report import text_report
-from .roadmap import Roadmap
+from .roadmap import Roadmap, Status
 
 T = TypeVar("T")
 EXIT_FOUND, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -100,7 +100,7 @@ def _solve(args: argparse.Namespace) -> int:
         print(text_report(roadmap), end="")
     if roadmap.is_ok:
         return EXIT_FOUND
-    return EXIT_INFEASIBLE if roadmap.status == "infeasible" else EXIT_UNKNOWN
+    return EXIT_INFEASIBLE if roadmap.status == Status.INFEASIBLE else EXIT_UNKNOWN
 
 
 def _report_progress(roadmap: Roadmap) -> None:

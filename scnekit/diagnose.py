@@ -14,10 +14,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .formulation import Formulation, Rule
+from .formulation import Formulation
 from .highs import HighsModel
-from .model import Plan
-from .roadmap import Conflict
+from .model import Plan, Rule, RuleKind
+from .roadmap import Clash, Conflict, Status
 
 
 def diagnose(plan: Plan, pins: Mapping[str, int] | None = None, *, seconds: float = 10.0) -> list[Conflict]:
@@ -27,18 +27,24 @@ def diagnose(plan: Plan, pins: Mapping[str, int] | None = None, *, seconds: floa
     model = HighsModel.from_formulation(f)
     rules = list(f.relax)
     if not rules:
-        return [Conflict("structure", "the measures' windows, requires and links admit no roadmap")]
+        return [Conflict(RuleKind.STRUCTURE, "the measures' windows, requires and links admit no roadmap")]
     first = model.run(time_limit=max(1.0, seconds / 2))
-    if first.state not in ("optimal", "feasible"):
-        return [Conflict("structure", "no roadmap exists even with every relaxable rule relaxed: "
-                                      "check windows, requires, links and unavailable measures")]
+    if not first.state.found:
+        return [Conflict(RuleKind.STRUCTURE, "no roadmap exists even with every relaxable rule relaxed: "
+                                             "check windows, requires, links and unavailable measures")]
     relaxed = [r for r in rules if first.values.get(f.relax[r].name, 0.0) > 0.5]
     if not relaxed:
         return []
     enforced = _irreducible(f, model, rules, relaxed, began + seconds)
     if enforced is None:  # out of time: name what the fewest relaxations touch
         enforced = relaxed
-    return [Conflict(rule.kind, _describe(plan, rule, pins, enforced), rule.subject) for rule in enforced]
+    return [conflict(plan, rule, pins, enforced) for rule in enforced]
+
+
+def conflict(plan: Plan, rule: Rule, pins: Mapping[str, int] | None, together: list[Rule]) -> Conflict:
+    """``rule`` as a :class:`Conflict` with the other rules of ``together``, each in words."""
+    clashes = tuple(Clash(r, _short(plan, r)) for r in together if r != rule)
+    return Conflict(rule.kind, _statement(plan, rule, pins), rule.subject, clashes)
 
 
 def _irreducible(f: Formulation, model: HighsModel, rules: list[Rule], relaxed: list[Rule],
@@ -57,7 +63,7 @@ def _irreducible(f: Formulation, model: HighsModel, rules: list[Rule], relaxed: 
         model.highs.changeColsBounds(len(idx), idx, np.zeros(len(idx)),
                                      np.array([upper[r] for r in rules]))
         state = model.run(time_limit=left).state
-        return None if state == "unknown" else state != "infeasible"
+        return None if state == Status.UNKNOWN else state != Status.INFEASIBLE
 
     # Rules the cheapest relaxation did not need are tried first: most drop out at once.
     for rule in [r for r in rules if r not in relaxed] + relaxed:
@@ -70,70 +76,63 @@ def _irreducible(f: Formulation, model: HighsModel, rules: list[Rule], relaxed: 
     return [r for r in rules if upper[r] == 0.0]
 
 
-def _describe(plan: Plan, rule: Rule, pins: Mapping[str, int] | None, conflict: list[Rule]) -> str:
-    """One sentence about ``rule``, naming the others it cannot hold together with."""
-    own = _statement(plan, rule, pins)
-    others = [_short(plan, r) for r in conflict if r != rule]
-    if others:
-        return f"{own}, which cannot hold together with: " + "; ".join(others)
-    return f"{own}, which no roadmap can satisfy given the measures' windows, requires and links"
-
-
 def _phase(plan: Plan, t: int) -> str:
     label = plan.horizon.label(t)
     return f"phase {t}" + (f" ({label})" if plan.horizon.labels else "")
 
 
 def _statement(plan: Plan, rule: Rule, pins: Mapping[str, int] | None) -> str:
-    kind, subject = rule
-    if kind == "mandatory":
+    kind, subject = rule.kind, rule.subject
+    if kind == RuleKind.MANDATORY:
         m = plan.measure_by_id[subject]
         text = f"mandatory measure '{subject}' ({m.title}) must be scheduled"
         if subject in plan.unavailable:
             text += f", but it is unavailable in scenario '{plan.scenario_id}'"
-        elif m.earliest + m.duration - 1 > min(plan.phases, m.latest + m.duration - 1):
+        elif m.earliest > m.last_start(plan.phases):
             text += f", but starting no earlier than phase {m.earliest} it cannot complete in time"
         return text
-    if kind == "pin":
+    if kind == RuleKind.PIN:
         phase = (pins or {}).get(subject, 0)
         return f"measure '{subject}' is pinned to start in {_phase(plan, phase)}"
-    if kind == "deadline":
+    if kind == RuleKind.DEADLINE:
         k = plan.milestone_by_id[subject]
         text = f"milestone '{subject}' ({k.title}) must be achieved by {_phase(plan, k.deadline or 0)}"
         gone = [x for x in k.measures if x in plan.unavailable]
         if gone:
             text += f" (unavailable here: {', '.join(gone)})"
         return text
-    if kind == "max_exposure":
+    if kind == RuleKind.MAX_EXPOSURE:
         party = plan.party_by_id[subject]
         return (f"{party.name} ('{subject}') may never be exposed by more than "
                 f"{plan.rules.exposure_limit(subject):g}")
-    if kind == "capacity":
+    if kind == RuleKind.CAPACITY:
         caps = sorted(set(plan.horizon.capacity or ()))
         return f"at most {'/'.join(f'{c}' for c in caps)} measures may be in progress in a phase"
-    if kind == "min_received":
+    if kind == RuleKind.MIN_RECEIVED:
         party = plan.party_by_id[subject]
         return (f"{party.name} ('{subject}') must receive at least "
                 f"{plan.rules.min_received[subject]:g} by the last phase")
-    if kind == "balance":
+    if kind == RuleKind.BALANCE:
         balance = plan.rules.balance
         assert balance is not None
         return (f"what {', '.join(balance.among)} receive may differ by at most {balance.max_gap:g}")
-    return f"{kind} {subject}"
+    return f"{kind} {subject}".strip()
 
 
 def _short(plan: Plan, rule: Rule) -> str:
-    kind, subject = rule
-    if kind == "max_exposure":
+    kind, subject = rule.kind, rule.subject
+    if kind == RuleKind.MAX_EXPOSURE:
         return f"the exposure limit of '{subject}' ({plan.rules.exposure_limit(subject):g})"
-    if kind == "deadline":
+    if kind == RuleKind.DEADLINE:
         return f"the deadline of milestone '{subject}' ({_phase(plan, plan.milestone_by_id[subject].deadline or 0)})"
-    if kind == "mandatory":
+    if kind == RuleKind.MANDATORY:
         return f"mandatory measure '{subject}'"
-    if kind == "pin":
+    if kind == RuleKind.PIN:
         return f"the pin of '{subject}'"
-    if kind == "capacity":
+    if kind == RuleKind.CAPACITY:
         return "the capacity per phase"
-    if kind == "min_received":
+    if kind == RuleKind.MIN_RECEIVED:
         return f"the minimum '{subject}' receives ({plan.rules.min_received[subject]:g})"
-    return "the balance rule"
+    if kind == RuleKind.BALANCE:
+        return "the balance rule"
+    return f"{kind} {subject}".strip()

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from .model import Plan
-from .roadmap import Roadmap
+from .roadmap import Roadmap, Status
 
 Trace = dict[str, Any]
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 16}
@@ -234,7 +234,7 @@ def _phase_axis(plan: Plan) -> dict[str, Any]:
 
 
 def _no_roadmap(roadmap: Roadmap) -> str:
-    if roadmap.status == "infeasible":
+    if roadmap.status == Status.INFEASIBLE:
         rules = sorted({c.rule.replace("_", " ") for c in roadmap.conflicts})
         head = "No roadmap: these rules cannot all hold together"
         return head + (":<br>" + ", ".join(rules) if rules else ".") + "<br>(see the status for details)"

@@ -19,24 +19,16 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Hashable, Mapping
-from typing import NamedTuple
 
 import pulp
 
 from .implications import completed_before
-from .ledger import achieved_phase
-from .model import Plan
+from .ledger import achieved_phase, completion
+from .model import LinkKind, MilestoneMode, Plan, Rule, RuleKind
 from .pulp_compat import EQ, GE, LE, add_row, expression
 from .windows import earliest_starts, structural_windows
 
 Terms = dict[pulp.LpVariable, float]
-
-
-class Rule(NamedTuple):
-    """A rule of the plan that can fail: ``kind`` as in conflicts, ``subject`` an id or ''."""
-
-    kind: str
-    subject: str = ""
 
 
 def structure_key(plan: Plan) -> Hashable:
@@ -214,7 +206,7 @@ class Formulation:
         for i, link in enumerate(self.plan.links):
             live = [x for x in link.measures if self.windows[x] is not None]
             tag = "_".join(link.measures)
-            if link.kind == "exclusive":
+            if link.kind == LinkKind.EXCLUSIVE:
                 if len(live) > 1:
                     terms: Terms = {}
                     for x in live:
@@ -245,13 +237,13 @@ class Formulation:
             if m.mandatory:
                 terms: Terms = {}
                 _add(terms, self.scheduled(m.id), 1.0)
-                self._row(f"mandatory_{m.id}", terms, GE, 1.0, rule=Rule("mandatory", m.id), big_m=1.0)
+                self._row(f"mandatory_{m.id}", terms, GE, 1.0, rule=Rule(RuleKind.MANDATORY, m.id), big_m=1.0)
 
     def _pins(self) -> None:
         if not self.elastic:
             return  # pins are bounds in the exact model (see apply)
         for mid, phase in self.pinned.items():
-            rule = Rule("pin", mid)
+            rule = Rule(RuleKind.PIN, mid)
             terms: Terms = {}
             _add(terms, self.s(mid, phase), 1.0)
             self._row(f"pin_{mid}_started", terms, GE, 1.0, rule=rule, big_m=1.0)
@@ -266,7 +258,7 @@ class Formulation:
             for m in live:
                 _add(terms, self.s(m.id, t), 1.0)
                 _add(terms, self.s(m.id, t - m.duration), -1.0)
-            self.capacity_rows[t] = self._row(f"capacity_{t}", terms, LE, 0.0, rule=Rule("capacity"),
+            self.capacity_rows[t] = self._row(f"capacity_{t}", terms, LE, 0.0, rule=Rule(RuleKind.CAPACITY),
                                               big_m=float(len(live)))
 
     def _exposure(self, T: int) -> None:
@@ -289,7 +281,7 @@ class Formulation:
                 for m in gets:
                     _add(terms, self.done(m.id, t), -m.to[party.id])
                 rows.append(self._row(f"exposure_{party.id}_{t}", terms, LE, 0.0,
-                                      rule=Rule("max_exposure", party.id), big_m=big_m))
+                                      rule=Rule(RuleKind.MAX_EXPOSURE, party.id), big_m=big_m))
             self.exposure_rows[party.id] = rows
 
     def _received_terms(self, party: str) -> Terms:
@@ -304,7 +296,7 @@ class Formulation:
         for party, least in rules.min_received.items():
             self.min_received_rows[party] = self._row(
                 f"min_received_{party}", self._received_terms(party), GE, 0.0,
-                rule=Rule("min_received", party), big_m=least)
+                rule=Rule(RuleKind.MIN_RECEIVED, party), big_m=least)
         if rules.balance is None:
             return
         top = sum(sum(m.to.values()) for m in self.plan.measures)
@@ -318,21 +310,21 @@ class Formulation:
             terms = self._received_terms(party)
             terms[low] = -1.0
             self._row(f"balance_above_{party}", terms, GE, 0.0)
-        self.gap_row = self._row("balance_gap", {high: 1.0, low: -1.0}, LE, 0.0, rule=Rule("balance"), big_m=top)
+        self.gap_row = self._row("balance_gap", {high: 1.0, low: -1.0}, LE, 0.0, rule=Rule(RuleKind.BALANCE), big_m=top)
 
     def _milestones(self, T: int) -> None:
         before = completed_before(self.plan) if self.essential else {}
         for k in self.plan.milestones:
-            firsts = sorted(w[0] + self.plan.measure_by_id[x].duration - 1
+            firsts = sorted(self.plan.measure_by_id[x].completion(w[0])
                             for x in k.measures if (w := self.windows[x]) is not None)
             start = firsts[k.count - 1] if len(firsts) >= k.count else T + 1
-            binary = k.mode == "at_least" and k.count > 1
+            binary = k.mode == MilestoneMode.AT_LEAST and k.count > 1
             holds = {t: self._variable(_clean(f"holds_{k.id}_{t}"),
                                        pulp.LpBinary if binary else pulp.LpContinuous)
                      for t in range(start, T + 1)}
             self.holding[k.id] = holds
             for t, y in holds.items():
-                if k.mode == "all":
+                if k.mode == MilestoneMode.ALL:
                     for x in k.measures:
                         terms: Terms = {y: 1.0}
                         _add(terms, self.done(x, t), -1.0)
@@ -344,12 +336,12 @@ class Formulation:
                     self._row(f"milestone_{k.id}_{t}", terms, LE, 0.0)
                 else:
                     self._at_least(k.id, k.measures, k.count, t, y)
-            if k.mode != "all" and self.essential:
+            if k.mode != MilestoneMode.ALL and self.essential:
                 self._essential(k.id, k.measures, k.count, holds, before)
             if k.deadline is not None:
                 terms = {}
                 _add(terms, holds.get(k.deadline), 1.0)
-                self._row(f"deadline_{k.id}", terms, GE, 1.0, rule=Rule("deadline", k.id), big_m=1.0)
+                self._row(f"deadline_{k.id}", terms, GE, 1.0, rule=Rule(RuleKind.DEADLINE, k.id), big_m=1.0)
 
     def _at_least(self, kid: str, measures: tuple[str, ...], count: int, t: int,
                   y: pulp.LpVariable) -> None:
@@ -422,7 +414,7 @@ class Formulation:
             coef = w_benefit * m.net
             for v in steps.values():
                 _add(terms, v, coef)
-            _add(terms, steps[last], coef * (T - m.duration + 1 - last))
+            _add(terms, steps[last], coef * (T - m.completion(last)))
         for k in self.plan.milestones:
             if k.weight and w_milestones:
                 for y in self.holding[k.id].values():
@@ -431,6 +423,11 @@ class Formulation:
 
     # -- parameters ----------------------------------------------------------------
 
+    def accepts(self, plan: Plan) -> bool:
+        """Whether ``plan`` differs from this model's plan only in parameters that
+        :meth:`apply` sets in place (the same :func:`structure_key`)."""
+        return structure_key(plan) == self.key
+
     def apply(self, plan: Plan, pins: Mapping[str, int] | None = None) -> None:
         """Set the parameters of ``plan`` (same structure key) on the model in place.
 
@@ -438,8 +435,8 @@ class Formulation:
         outside a measure's window, a pinned measure that is unavailable), so a caller
         can skip the solver and diagnose at once.
         """
-        if structure_key(plan) != self.key:
-            raise ValueError("plan has a different structure; build a new Formulation")
+        if not self.accepts(plan):
+            raise ValueError("plan has a different structure; build a new Formulation (see accepts)")
         self.plan = plan
         pins = dict(pins or {})
         self.impossible = []
@@ -478,7 +475,7 @@ class Formulation:
             s = starts.get(mid)
             for t, var in steps.items():
                 values[var.name] = 1.0 if s is not None and s <= t else 0.0
-        done = {m: s + self.plan.measure_by_id[m].duration - 1 for m, s in starts.items()}
+        done = completion(self.plan, starts)
         achieved = achieved_phase(self.plan, done)
         for kid, holds in self.holding.items():
             a = achieved.get(kid)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ledger import achieved_phase, evaluate
-from .model import Plan
+from .ledger import achieved_phase, completion, evaluate
+from .model import LinkKind, Plan
 
 EPS = 1e-9
 
@@ -62,7 +62,7 @@ class _State:
         self.max_gap = bal.max_gap if bal else np.inf
         self.start: list[int | None] = [None] * n
         self.excl: list[list[int]] = [[self.index[x] for x in ln.measures]
-                                      for ln in plan.links if ln.kind == "exclusive"]
+                                      for ln in plan.links if ln.kind == LinkKind.EXCLUSIVE]
         self.excl_of: list[list[int]] = [[] for _ in range(n)]
         for k, members in enumerate(self.excl):
             for i in members:
@@ -162,7 +162,7 @@ def _groups(plan: Plan, state: _State) -> list[_Group]:
         return i
 
     for ln in plan.links:
-        if ln.kind == "reciprocal":
+        if ln.kind == LinkKind.RECIPROCAL:
             first = state.index[ln.measures[0]]
             for x in ln.measures[1:]:
                 parent[find(state.index[x])] = find(first)
@@ -328,8 +328,7 @@ def _meets_lower_rules(plan: Plan, starts: Mapping[str, int]) -> bool:
     """Mandatory measures, deadlines and minimum received: the rules the greedy cannot keep."""
     if any(m.mandatory and m.id not in starts for m in plan.measures):
         return False
-    done = {m: s + plan.measure_by_id[m].duration - 1 for m, s in starts.items()}
-    achieved = achieved_phase(plan, done)
+    achieved = achieved_phase(plan, completion(plan, starts))
     for k in plan.milestones:
         a = achieved[k.id]
         if k.deadline is not None and (a is None or a > k.deadline):

@@ -18,6 +18,8 @@ import numpy as np
 import pulp
 
 from .errors import SolverError
+from .roadmap import Status
+from .solver_process import new_highs, running
 
 if TYPE_CHECKING:
     from .formulation import Formulation
@@ -58,7 +60,7 @@ class Region:
 class Outcome:
     """What one HiGHS run found."""
 
-    state: str  # optimal | feasible | infeasible | unknown
+    state: Status
     values: dict[str, float]  # by variable name
     objective: float | None
     bound: float | None
@@ -76,8 +78,7 @@ class HighsModel:
         self.variables = variables
         self.rows = rows
         self.index = {var.name: i for i, var in enumerate(variables)}
-        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = new_highs()
         n = len(variables)
         lower, upper = self._col_bounds()
         self.highs.addVars(n, lower, upper)
@@ -223,18 +224,18 @@ class HighsModel:
         try:
             self._time_limit(time_limit, lp=True)
             began = time.perf_counter()
-            with _Hooks(self, stop, None):
+            with _Hooks(self, stop, None), running():
                 h.run()
             seconds = time.perf_counter() - began
             status = h.getModelStatus()
             S = highspy.HighsModelStatus
             if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-                return Outcome("infeasible", {}, None, None, seconds)
+                return Outcome(Status.INFEASIBLE, {}, None, None, seconds)
             if status != S.kOptimal:
-                return Outcome("unknown", {}, None, None, seconds)
+                return Outcome(Status.UNKNOWN, {}, None, None, seconds)
             col = np.asarray(h.getSolution().col_value)
             objective = float(h.getInfo().objective_function_value)
-            return Outcome("optimal", dict(zip(self.index, col.tolist(), strict=True)), objective,
+            return Outcome(Status.OPTIMAL, dict(zip(self.index, col.tolist(), strict=True)), objective,
                            objective, seconds)
         finally:
             if len(ints):
@@ -286,7 +287,7 @@ class HighsModel:
             h.setOptionValue(key, value)
         began = time.perf_counter()
         try:
-            with _Hooks(self, stop, found):
+            with _Hooks(self, stop, found), running():
                 h.run()
         finally:
             for key in options or {}:
@@ -297,24 +298,24 @@ class HighsModel:
         has_solution = info.primal_solution_status == 2
         S = highspy.HighsModelStatus
         if status == S.kOptimal:
-            state = "optimal"
+            state = Status.OPTIMAL
         elif status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-            state = "infeasible"
+            state = Status.INFEASIBLE
         elif has_solution and status in (S.kTimeLimit, S.kInterrupt, S.kIterationLimit,
                                          S.kSolutionLimit, S.kObjectiveBound, S.kObjectiveTarget):
-            state = "feasible"
+            state = Status.FEASIBLE
         elif status in (S.kTimeLimit, S.kInterrupt, S.kIterationLimit):
-            state = "unknown"
+            state = Status.UNKNOWN
         else:
             raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
         values: dict[str, float] = {}
         objective = bound = None
-        if has_solution and state != "infeasible":
+        if has_solution and state != Status.INFEASIBLE:
             col = np.asarray(h.getSolution().col_value)
             values = dict(zip(self.index, col.tolist(), strict=True))
             objective = float(info.objective_function_value)
             dual = float(info.mip_dual_bound)
-            bound = dual if math.isfinite(dual) else (objective if state == "optimal" else None)
+            bound = dual if math.isfinite(dual) else (objective if state == Status.OPTIMAL else None)
         return Outcome(state, values, objective, bound, seconds)
 
     def _run_empty(self) -> Outcome:
@@ -322,8 +323,8 @@ class HighsModel:
         low, high = self._row_bounds()
         feasible = bool(np.all(low <= 1e-9) and np.all(high >= -1e-9))
         if not feasible:
-            return Outcome("infeasible", {}, None, None, 0.0)
-        return Outcome("optimal", {}, self.offset, self.offset, 0.0)
+            return Outcome(Status.INFEASIBLE, {}, None, None, 0.0)
+        return Outcome(Status.OPTIMAL, {}, self.offset, self.offset, 0.0)
 
 
 class _Hooks:
@@ -377,7 +378,7 @@ class _Hooks:
             if len(col) != len(self.model.variables):
                 return  # not a solution of the model as loaded
             dual = float(out.mip_dual_bound)
-            self.found(Outcome("feasible", dict(zip(self.model.index, col.tolist(), strict=True)),
+            self.found(Outcome(Status.FEASIBLE, dict(zip(self.model.index, col.tolist(), strict=True)),
                                float(out.objective_function_value), dual if math.isfinite(dual) else None,
                                time.perf_counter() - self.began))
         except BaseException as exc:  # kept and raised after the run (see the class doc)

@@ -7,7 +7,7 @@ links count, never a parameter a workshop changes, so a model built once stays v
 
 from __future__ import annotations
 
-from .model import Plan
+from .model import LinkKind, Plan
 
 
 def completed_before(plan: Plan) -> dict[str, frozenset[str]]:
@@ -24,7 +24,7 @@ def completed_before(plan: Plan) -> dict[str, frozenset[str]]:
         for p in m.requires:
             after[p].add(m.id)
     for link in plan.links:
-        if link.kind != "reciprocal":
+        if link.kind != LinkKind.RECIPROCAL:
             continue
         for a in link.measures:
             for b in link.measures:

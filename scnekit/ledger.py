@@ -27,7 +27,7 @@ class Ledger:
 
 def completion(plan: Plan, starts: Mapping[str, int]) -> dict[str, int]:
     """c_m = s_m + d_m - 1 for each scheduled measure."""
-    return {m: s + plan.measure_by_id[m].duration - 1 for m, s in starts.items()}
+    return {m: plan.measure_by_id[m].completion(s) for m, s in starts.items()}
 
 
 def achieved_phase(plan: Plan, done: Mapping[str, int]) -> dict[str, int | None]:

@@ -6,21 +6,68 @@ that holds a :class:`Plan` can rely on its references being sound.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
-PartyKind = Literal["area", "external", "mediator", "civil_society"]
-LinkKind = Literal["reciprocal", "exclusive"]
-MilestoneMode = Literal["all", "any", "at_least"]
+#: The scenario file format this scnekit reads and the roadmap JSON it writes (FORMAT.md).
+FORMAT_VERSION = 1
+
+
+class PartyKind(StrEnum):
+    """What a party is (FORMAT.md section 1, ``parties[].kind``)."""
+
+    AREA = "area"
+    EXTERNAL = "external"
+    MEDIATOR = "mediator"
+    CIVIL_SOCIETY = "civil_society"
+
+
+class LinkKind(StrEnum):
+    """How the members of a link are tied (``links[].kind``)."""
+
+    RECIPROCAL = "reciprocal"
+    EXCLUSIVE = "exclusive"
+
+
+class MilestoneMode(StrEnum):
+    """Which of its measures a milestone needs: all, any one, or at least a count."""
+
+    ALL = "all"
+    ANY = "any"
+    AT_LEAST = "at_least"
+
+
+class RuleKind(StrEnum):
+    """The rules of a plan that can fail, as named in conflicts (FORMAT.md section 4)."""
+
+    MANDATORY = "mandatory"
+    PIN = "pin"
+    DEADLINE = "deadline"
+    MAX_EXPOSURE = "max_exposure"
+    CAPACITY = "capacity"
+    MIN_RECEIVED = "min_received"
+    BALANCE = "balance"
+    #: windows, requires, links and availability together: they always hold
+    STRUCTURE = "structure"
+
+
+@dataclass(frozen=True, order=True)
+class Rule:
+    """One rule of a plan that can fail: its kind and its subject (an id, or '' for a
+    rule of the whole plan such as capacity)."""
+
+    kind: RuleKind
+    subject: str = ""
 
 
 @dataclass(frozen=True)
 class Party:
     id: str
     name: str
-    kind: PartyKind = "area"
+    kind: PartyKind = PartyKind.AREA
     backers: tuple[str, ...] = ()
     notes: str | None = None
     source: str | None = None
@@ -56,6 +103,10 @@ class Measure:
     def last_start(self, phases: int) -> int:
         """Latest phase the measure may start and still complete within the horizon."""
         return min(self.latest, phases - self.duration + 1)
+
+    def completion(self, start: int) -> int:
+        """c_m = s_m + d_m - 1: the phase in which the measure completes when started at ``start``."""
+        return start + self.duration - 1
 
 
 @dataclass(frozen=True)
@@ -179,6 +230,18 @@ class Plan:
 
     def scenario(self, scenario_id: str | None) -> Plan:
         """The model that ``scenario_id`` selects (``None`` or ``base``: this plan)."""
-        from .scenarios import select
+        if _selector is None:  # pragma: no cover - plans come from scnekit.fileformat, which sets it
+            raise RuntimeError("scnekit.fileformat is not loaded")
+        return _selector(self, scenario_id)
 
-        return select(self, scenario_id)
+
+#: Applies a scenario's overrides and validates the result. Set by
+#: :mod:`scnekit.fileformat` (which builds every Plan), so that this bottom layer never
+#: imports the layer above it.
+_selector: Callable[[Plan, str | None], Plan] | None = None
+
+
+def use_scenario_selector(selector: Callable[[Plan, str | None], Plan]) -> None:
+    """Install the function behind :meth:`Plan.scenario` (called once by scnekit.fileformat)."""
+    global _selector  # noqa: PLW0603 - the one hook from the file layer into the plan objects
+    _selector = selector

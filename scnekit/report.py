@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .roadmap import Roadmap
+from .roadmap import Roadmap, Status
 
 
 def _width(values: list[str], floor: int = 0) -> int:
@@ -14,14 +14,14 @@ def text_report(roadmap: Roadmap) -> str:
     plan = roadmap.plan
     lines = [f"{plan.name} - scenario '{roadmap.scenario}'"]
     if not roadmap.is_ok:
-        if roadmap.status == "infeasible":
+        if roadmap.status == Status.INFEASIBLE:
             lines.append("No roadmap keeps every rule. These rules cannot all hold together:")
             lines += [f"  - [{c.rule}] {c.detail}" for c in roadmap.conflicts]
         else:
             lines.append(f"Status {roadmap.status}: the time limit ran out before any roadmap was found.")
         lines.append(f"({roadmap.seconds:.2f} s)")
         return "\n".join(lines) + "\n"
-    gap = f", gap {roadmap.gap:.2%}" if roadmap.status == "feasible" and roadmap.gap else ""
+    gap = f", gap {roadmap.gap:.2%}" if roadmap.status == Status.FEASIBLE and roadmap.gap else ""
     lines.append(f"Status {roadmap.status}{gap}, objective {roadmap.objective:g}, "
                  f"{len(roadmap.starts)} of {len(plan.measures)} measures scheduled, "
                  f"{roadmap.seconds:.2f} s")

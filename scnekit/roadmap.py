@@ -4,29 +4,71 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 from .ledger import Ledger, evaluate
-from .model import Plan
+from .model import FORMAT_VERSION, Plan, Rule, RuleKind
 
-FORMAT_VERSION = 1
+
+class Status(StrEnum):
+    """How a solve ended (FORMAT.md section 4)."""
+
+    #: a roadmap proved to have the largest objective
+    OPTIMAL = "optimal"
+    #: a roadmap, not proved optimal (a time limit, a gap, a stop): see its gap
+    FEASIBLE = "feasible"
+    #: no roadmap keeps every rule; the conflicts say why
+    INFEASIBLE = "infeasible"
+    #: stopped before any roadmap was found or ruled out
+    UNKNOWN = "unknown"
+
+    @property
+    def found(self) -> bool:
+        """Whether a roadmap comes with this status."""
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class Clash:
+    """Another rule a conflict's rule cannot hold together with, and its short statement."""
+
+    rule: Rule
+    text: str
 
 
 @dataclass(frozen=True)
 class Conflict:
-    """A rule that cannot hold together with the others named beside it."""
+    """A rule that cannot hold together with the others named beside it.
 
-    rule: str
-    detail: str
+    ``statement`` says the rule in a planner's words; ``clashes`` names the other rules
+    of the same irreducible set, each with a short statement. ``detail`` joins them into
+    the one sentence of FORMAT.md section 4.
+    """
+
+    rule: RuleKind
+    statement: str
     subject: str = ""
+    clashes: tuple[Clash, ...] = ()
 
-    def to_dict(self) -> dict[str, str]:
-        out = {"rule": self.rule, "detail": self.detail}
+    @property
+    def detail(self) -> str:
+        """The rule and the others it clashes with, as one sentence."""
+        if self.rule == RuleKind.STRUCTURE:
+            return self.statement
+        if self.clashes:
+            return f"{self.statement}, which cannot hold together with: " + "; ".join(c.text for c in self.clashes)
+        return f"{self.statement}, which no roadmap can satisfy given the measures' windows, requires and links"
+
+    def to_dict(self) -> dict[str, Any]:
+        """FORMAT.md's ``{"rule", "detail"}`` with the optional structured fields of docs/FORMAT.md."""
+        out: dict[str, Any] = {"rule": str(self.rule), "detail": self.detail, "statement": self.statement}
         if self.subject:
             out["subject"] = self.subject
+        out["with"] = [{"rule": str(c.rule.kind), "subject": c.rule.subject, "text": c.text} for c in self.clashes]
         return out
 
 
@@ -40,7 +82,7 @@ class Roadmap:
     """
 
     plan: Plan
-    status: str
+    status: Status
     starts: Mapping[str, int] = field(default_factory=dict)
     gap: float | None = None
     seconds: float = 0.0
@@ -57,7 +99,7 @@ class Roadmap:
     @property
     def is_ok(self) -> bool:
         """Whether a roadmap was found (optimal or feasible)."""
-        return self.status in ("optimal", "feasible")
+        return self.status.found
 
     @cached_property
     def ledger(self) -> Ledger:
@@ -78,7 +120,7 @@ class Roadmap:
         horizon = self.plan.horizon
         for mid, start in sorted(self.starts.items(), key=lambda kv: (kv[1], kv[0])):
             m = self.plan.measure_by_id[mid]
-            end = start + m.duration - 1
+            end = m.completion(start)
             rows.append({"measure": mid, "title": m.title, "by": m.by, "category": m.category or "",
                          "start": start, "end": end, "start_label": horizon.label(start),
                          "end_label": horizon.label(end), "cost": m.cost, "value": m.value,
@@ -120,11 +162,11 @@ class Roadmap:
         return {
             "format": FORMAT_VERSION,
             "scenario": self.scenario,
-            "status": self.status,
+            "status": str(self.status),
             "objective": self.objective if ok else None,
             "gap": (self.gap if self.gap is not None else 0.0) if ok else None,
             "seconds": round(self.seconds, 4),
-            "schedule": [{"measure": mid, "start": s, "end": s + self.plan.measure_by_id[mid].duration - 1}
+            "schedule": [{"measure": mid, "start": s, "end": self.plan.measure_by_id[mid].completion(s)}
                          for mid, s in sorted(self.starts.items(), key=lambda kv: (kv[1], kv[0]))] if ok else [],
             "milestones": [{"milestone": k.id, "achieved": self.ledger.achieved.get(k.id) if ok else None}
                            for k in self.plan.milestones],
@@ -133,7 +175,7 @@ class Roadmap:
         }
 
     def __repr__(self) -> str:
-        head = f"Roadmap({self.plan.name!r}, scenario={self.scenario!r}, status={self.status!r}"
+        head = f"Roadmap({self.plan.name!r}, scenario={self.scenario!r}, status={str(self.status)!r}"
         if self.is_ok:
             head += f", objective={self.objective:g}, measures={len(self.starts)}"
         return head + f", seconds={self.seconds:.3f})"

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import UsageError
-from .model import Plan, Scenario
-
-_LIST_SECTIONS = ("measures", "milestones", "parties")
-
-
-def apply_overrides(document: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
-    """A copy of ``document`` with the scenario's ``set`` values written in.
-
-    Paths must already be valid (see :mod:`scnekit.validate`).
-    """
-    doc = copy.deepcopy(dict(document))
-    for path, value in scenario.set.items():
-        section, *rest = path.split(".")
-        if section in _LIST_SECTIONS:
-            ident, field = rest
-            for item in doc[section]:
-                if item.get("id") == ident:
-                    item[field] = copy.deepcopy(value)
-        else:
-            node = doc.get(section)
-            if not isinstance(node, dict):
-                node = {}
-                doc[section] = node
-            node[rest[0]] = copy.deepcopy(value)
-    return doc
+from .model import Plan, Scenario, use_scenario_selector
+from .overrides import apply_overrides
+from .validate import check_variant, parse_effective
 
 
 def select(plan: Plan, scenario_id: str | None) -> Plan:
     """The model a scenario selects; ``None`` or ``base`` is the plan as written."""
-    from .validate import parse_effective
-
     if scenario_id is None or scenario_id == plan.scenario_id:
         return plan
     if plan.scenario_id != "base":
@@ -61,14 +36,10 @@ def variant(plan: Plan, scenario_id: str | None = None, *, set: Mapping[str, Any
     arguments into a ``scenarios`` entry that reproduces it from the file.
     Raises :class:`~scnekit.errors.InputError` if the result is not valid.
     """
-    from .validate import check_variant
-
     base = plan if plan.scenario_id == "base" else select(plan, "base")
     scenario = as_scenario(base, scenario_id, set=set, unavailable=unavailable, name=name)
     check_variant(base, scenario)
     document = apply_overrides(base.document, scenario)
-    from .validate import parse_effective
-
     return parse_effective(document, name, frozenset(scenario.unavailable), base.document, base.path)
 
 
@@ -87,3 +58,6 @@ def as_scenario(plan: Plan, scenario_id: str | None = None, *, set: Mapping[str,
     merged.update(set or {})
     gone.extend(x for x in unavailable if x not in gone)
     return Scenario(id=name, description=description, unavailable=tuple(gone), set=merged)
+
+
+use_scenario_selector(select)

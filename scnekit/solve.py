@@ -16,7 +16,7 @@ from .heuristic import construct, sketch
 from .highs import NO_HEURISTICS, HighsModel, Outcome, Region
 from .ledger import evaluate
 from .model import Plan
-from .roadmap import Conflict, Roadmap
+from .roadmap import Conflict, Roadmap, Status
 
 OPTIMAL_GAP = 1e-6
 # Columns from which the final MIP runs without HiGHS presolve. Measured on generated
@@ -71,7 +71,7 @@ class Session:
         ``unknown`` if none), as a time limit would. ``diagnose=False`` skips naming the
         conflicts of an infeasible plan (a roadmap computed ahead of need).
         """
-        _check_pins(plan, pins)
+        check_arguments(plan, pins=pins, time_limit=time_limit, gap=gap)
         began = time.perf_counter()
         formulation, model = self._load(plan, pins)
         built = time.perf_counter() - began
@@ -82,18 +82,18 @@ class Session:
         report = None if progress is None else (lambda outcome: progress(result(outcome)))
         region = model.region()
         if formulation.impossible:
-            outcome = Outcome("infeasible", {}, None, None, 0.0)
+            outcome = Outcome(Status.INFEASIBLE, {}, None, None, 0.0)
         elif (kept := self._still_optimal(model, region)) is not None:
             outcome = kept  # the proof keeps its own (looser) region
         else:
             outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap,
                                    report=report, stop=stop)
-            if outcome.state == "optimal" and _within(outcome, outcome.bound, 0.0):
+            if outcome.state == Status.OPTIMAL and _within(outcome, outcome.bound, 0.0):
                 self._proofs.appendleft((region, outcome, model.vector(outcome.values)))
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
-        if outcome.state == "infeasible" and diagnose and not (stop is not None and stop()):
+        if outcome.state == Status.INFEASIBLE and diagnose and not (stop is not None and stop()):
             conflicts = tuple(find_conflicts(plan, pins, seconds=self.diagnose_seconds))
         return result(outcome, conflicts)
 
@@ -109,93 +109,148 @@ class Session:
         for before, proved, vector in self._proofs:
             if region.within(before) and model.satisfies(vector):
                 self.kept += 1
-                return Outcome("optimal", proved.values, proved.objective, proved.bound, 0.0)
+                return Outcome(Status.OPTIMAL, proved.values, proved.objective, proved.bound, 0.0)
         return None
 
     def _search(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
                 model: HighsModel, *, time_limit: float | None, gap: float,
                 report: Callable[[Outcome], None] | None = None,
                 stop: Callable[[], bool] | None = None) -> Outcome:
-        """Find a roadmap fast, then let the MIP prove (or improve) it.
-
-        1. The LP relaxation: a bound, and start phases to follow (it also proves
-           infeasibility when it has no solution).
-        2. :func:`~scnekit.heuristic.construct` builds a feasible roadmap led by the
-           previous roadmap (a re-solve) or by the LP; where it cannot keep a deadline or
-           a minimum, :func:`~scnekit.heuristic.sketch` gives the nearest it found.
-        3. RINS: the MIP restricted to the columns where that roadmap and the LP
-           disagree; typically within a few tenths of a percent of the optimum.
-        4. If the roadmap is within ``gap`` of the LP bound, stop; otherwise the full MIP
-           runs from the best roadmap found.
-
-        Each better roadmap goes to ``report`` as it is found; ``stop`` ends the search
-        between steps and inside HiGHS.
-        """
-        began = time.perf_counter()
-
-        def left() -> float | None:
-            return None if time_limit is None else max(0.01, time_limit - (time.perf_counter() - began))
-
-        def stopped(best: Outcome | None) -> Outcome:
-            seconds = time.perf_counter() - began
-            if best is None:
-                return Outcome("unknown", {}, None, None, seconds)
-            return Outcome("feasible", best.values, best.objective, best.bound, seconds)
-
-        def better(outcome: Outcome) -> Outcome:
-            if report is not None:
-                report(outcome)
-            return outcome
-
-        def halt() -> bool:
-            return stop is not None and stop()
-
+        """Find a roadmap fast, then let the MIP prove (or improve) it: the steps of
+        :class:`_Search`, each of which may end the search."""
+        search = _Search(plan, pins, formulation, model, time_limit=time_limit, gap=gap, report=report,
+                         stop=stop, previous=self._last_starts)
         if not formulation.variables:
             return model.run(time_limit=time_limit, gap=gap)
-        lp = model.relaxation(time_limit=left(), stop=stop)
-        if lp.state == "infeasible":
-            return Outcome("infeasible", {}, None, None, lp.seconds)
-        if halt():
-            return stopped(None)
-        best: Outcome | None = None
-        bound = lp.objective
-        if lp.state == "optimal":
-            starts = None
-            for guide in (self._last_starts, self._lp_guide(formulation, lp.values)):
-                if guide and starts is None:
-                    starts = construct(plan, formulation.windows, guide, pins)
-            point = formulation.point(starts) if starts is not None else {}
-            if starts is not None and not model.satisfies(point):
-                starts = None  # never trust a heuristic over the model's own rows
-            if starts is not None:
-                best = better(Outcome("feasible", point, evaluate(plan, starts).objective, bound,
-                                      time.perf_counter() - began))
-            else:
-                # the greedy missed a deadline, a minimum or a mandatory measure: RINS around
-                # it (where it disagrees with the LP) looks for a roadmap that keeps them all
-                point = formulation.point(sketch(plan, formulation.windows,
-                                                 self._lp_guide(formulation, lp.values), pins))
-            if (best is None or not _within(best, bound, gap)) and not halt():
-                sub = model.neighbourhood(point, lp.values, time_limit=_share(left(), lp.seconds),
-                                          gap=min(gap, 1e-4) if gap else 0.0, stop=stop)
-                if sub.values and sub.objective is not None and (
-                        best is None or sub.objective > best.objective + 1e-9):  # type: ignore[operator]
-                    best = better(Outcome("feasible", sub.values, sub.objective, bound,
-                                          time.perf_counter() - began))
-            if best is not None and _within(best, bound, gap):
-                state = "optimal" if _within(best, bound, 0.0) else "feasible"
-                return Outcome(state, best.values, best.objective, bound, time.perf_counter() - began)
+        return (search.relaxation() or search.construction() or search.neighbourhood()
+                or search.final_mip())
+
+    def _load(self, plan: Plan, pins: Mapping[str, int] | None) -> tuple[Formulation, HighsModel]:
+        """The loaded model with ``plan``'s parameters, rebuilt only where its structure differs
+        (:func:`~scnekit.formulation.structure_key`): then bounds alone change."""
+        f = self._formulation
+        if f is not None and self._model is not None and f.accepts(plan):
+            f.apply(plan, pins)
+            self._model.sync()
+            return f, self._model
+        f = Formulation(plan, pins=pins)
+        self._formulation, self._model = f, HighsModel.from_formulation(f)
+        self._proofs.clear()
+        self.rebuilds += 1
+        return f, self._model
+
+
+class _Search:
+    """One search for a roadmap, in steps over a small shared state (the LP, its bound, the
+    best roadmap so far, the time left). Each step returns the final outcome when the
+    search ends there, or None to hand over to the next:
+
+    1. :meth:`relaxation`: the LP relaxation gives a bound and start phases to follow
+       (and proves infeasibility when it has no solution).
+    2. :meth:`construction`: :func:`~scnekit.heuristic.construct` builds a feasible
+       roadmap led by the previous roadmap (a re-solve) or by the LP; where it cannot
+       keep a deadline or a minimum, :func:`~scnekit.heuristic.sketch` gives the nearest.
+    3. :meth:`neighbourhood`: RINS, the MIP restricted to the columns where that roadmap
+       and the LP disagree; it ends the search when within ``gap`` of the bound.
+    4. :meth:`final_mip`: the full MIP from the best roadmap found.
+
+    Each better roadmap goes to ``report`` as it is found; ``stop`` ends the search
+    between steps and inside HiGHS.
+    """
+
+    def __init__(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
+                 model: HighsModel, *, time_limit: float | None, gap: float,
+                 report: Callable[[Outcome], None] | None, stop: Callable[[], bool] | None,
+                 previous: Mapping[str, int]) -> None:
+        self.plan, self.pins, self.formulation, self.model = plan, pins, formulation, model
+        self.time_limit, self.gap, self.report, self.stop = time_limit, gap, report, stop
+        self.previous = previous
+        self.began = time.perf_counter()
+        self.lp: Outcome | None = None  # the relaxation, where it was solved to optimality
+        self.bound: float | None = None  # the LP's bound on the objective
+        self.best: Outcome | None = None  # the best roadmap found so far
+        self.around: dict[str, float] = {}  # the roadmap RINS searches around
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.began
+
+    def left(self) -> float | None:
+        return None if self.time_limit is None else max(0.01, self.time_limit - self.elapsed())
+
+    def halted(self) -> bool:
+        return self.stop is not None and self.stop()
+
+    def stopped(self) -> Outcome:
+        """The outcome of a search stopped on request: the best roadmap so far, if any."""
+        if self.best is None:
+            return Outcome(Status.UNKNOWN, {}, None, None, self.elapsed())
+        return Outcome(Status.FEASIBLE, self.best.values, self.best.objective, self.best.bound, self.elapsed())
+
+    def better(self, values: dict[str, float], objective: float | None, bound: float | None) -> None:
+        """Keep a better roadmap and report it."""
+        self.best = Outcome(Status.FEASIBLE, values, objective, bound, self.elapsed())
+        if self.report is not None:
+            self.report(self.best)
+
+    def relaxation(self) -> Outcome | None:
+        lp = self.model.relaxation(time_limit=self.left(), stop=self.stop)
+        if lp.state == Status.INFEASIBLE:
+            return Outcome(Status.INFEASIBLE, {}, None, None, lp.seconds)
+        if self.halted():
+            return self.stopped()
+        self.bound = lp.objective
+        self.lp = lp if lp.state == Status.OPTIMAL else None  # else straight to the full MIP
+        return None
+
+    def construction(self) -> Outcome | None:
+        if self.lp is None:
+            return None
+        plan, f = self.plan, self.formulation
+        lp_guide = _lp_guide(f, self.lp.values)
+        starts = None
+        for guide in (self.previous, lp_guide):
+            if guide and starts is None:
+                starts = construct(plan, f.windows, guide, self.pins)
+        point = f.point(starts) if starts is not None else {}
+        if starts is not None and self.model.satisfies(point):  # never trust a heuristic over the rows
+            self.better(point, evaluate(plan, starts).objective, self.bound)
+            self.around = point
+        else:
+            # the greedy missed a deadline, a minimum or a mandatory measure: RINS around
+            # it (where it disagrees with the LP) looks for a roadmap that keeps them all
+            self.around = f.point(sketch(plan, f.windows, lp_guide, self.pins))
+        return None
+
+    def neighbourhood(self) -> Outcome | None:
+        if self.lp is None:
+            return None
+        best, bound, gap = self.best, self.bound, self.gap
+        if (best is None or not _within(best, bound, gap)) and not self.halted():
+            sub = self.model.neighbourhood(self.around, self.lp.values,
+                                           time_limit=_share(self.left(), self.lp.seconds),
+                                           gap=min(gap, 1e-4) if gap else 0.0, stop=self.stop)
+            if sub.values and sub.objective is not None and (
+                    best is None or best.objective is None or sub.objective > best.objective + 1e-9):
+                self.better(sub.values, sub.objective, bound)
+        best = self.best
+        if best is not None and _within(best, bound, gap):
+            state = Status.OPTIMAL if _within(best, bound, 0.0) else Status.FEASIBLE
+            return Outcome(state, best.values, best.objective, bound, self.elapsed())
+        return None
+
+    def final_mip(self) -> Outcome:
+        best, bound = self.best, self.bound
         options: dict[str, bool | int | float | str] = {}
         if best is not None:
-            model.suggest(best.values)
+            self.model.suggest(best.values)
             options["mip_heuristic_run_feasibility_jump"] = False  # it only looks for a first roadmap
             if _within(best, bound, CLOSE):
                 # what is left is mostly proof: on the Syria example's re-solves HiGHS'
                 # RINS and RENS took about 40 % of the time (median 3.2 s -> 1.9 s without)
                 options.update(NO_HEURISTICS)
-        if halt():
-            return stopped(best)
-        if len(formulation.variables) >= LARGE:
+        if self.halted():
+            return self.stopped()
+        if len(self.formulation.variables) >= LARGE:
             options["presolve"] = "off"
         else:
             options["mip_pool_soft_limit"] = CUT_POOL
@@ -205,47 +260,31 @@ class Session:
             nonlocal record
             if found.objective is not None and found.objective > record + 1e-9:
                 record = found.objective
-                better(Outcome("feasible", found.values, found.objective,
-                               bound if found.bound is None else found.bound, time.perf_counter() - began))
+                self.better(found.values, found.objective, bound if found.bound is None else found.bound)
 
-        outcome = model.run(time_limit=left(), gap=gap, options=options, stop=stop,
-                            found=improved if report is not None else None)
-        seconds = time.perf_counter() - began
-        if best is not None and (outcome.objective is None or outcome.objective < best.objective - 1e-9):  # type: ignore[operator]
-            if outcome.state == "infeasible":
+        outcome = self.model.run(time_limit=self.left(), gap=self.gap, options=options, stop=self.stop,
+                                 found=improved if self.report is not None else None)
+        seconds = self.elapsed()
+        if best is not None and best.objective is not None and (
+                outcome.objective is None or outcome.objective < best.objective - 1e-9):
+            if outcome.state == Status.INFEASIBLE:
                 raise SolverError("HiGHS found no roadmap where the heuristic found one")
             mip_bound = outcome.bound if outcome.bound is not None else bound
-            return Outcome("feasible", best.values, best.objective, mip_bound, seconds)
+            return Outcome(Status.FEASIBLE, best.values, best.objective, mip_bound, seconds)
         # stopped before HiGHS had a bound of its own: the LP's still holds
-        final_bound = bound if outcome.bound is None and outcome.state == "feasible" else outcome.bound
+        final_bound = bound if outcome.bound is None and outcome.state == Status.FEASIBLE else outcome.bound
         return Outcome(outcome.state, outcome.values, outcome.objective, final_bound, seconds)
 
-    @staticmethod
-    def _lp_guide(formulation: Formulation, lp: Mapping[str, float]) -> dict[str, float]:
-        """The first phase by which the LP has started at least half of each measure."""
-        guide: dict[str, float] = {}
-        for mid, steps in formulation.started.items():
-            for t, var in steps.items():
-                if lp.get(var.name, 0.0) >= 0.5:
-                    guide[mid] = float(t)
-                    break
-        return guide
 
-    def _load(self, plan: Plan, pins: Mapping[str, int] | None) -> tuple[Formulation, HighsModel]:
-        f = self._formulation
-        if f is not None and self._model is not None:
-            try:
-                f.apply(plan, pins)
-            except ValueError:
-                f = None
-            else:
-                self._model.sync()
-                return f, self._model
-        f = Formulation(plan, pins=pins)
-        self._formulation, self._model = f, HighsModel.from_formulation(f)
-        self._proofs.clear()
-        self.rebuilds += 1
-        return f, self._model
+def _lp_guide(formulation: Formulation, lp: Mapping[str, float]) -> dict[str, float]:
+    """The first phase by which the LP has started at least half of each measure."""
+    guide: dict[str, float] = {}
+    for mid, steps in formulation.started.items():
+        for t, var in steps.items():
+            if lp.get(var.name, 0.0) >= 0.5:
+                guide[mid] = float(t)
+                break
+    return guide
 
 
 def solve(plan: Plan, scenario: str | None = None, time_limit: float | None = None, *,
@@ -258,10 +297,7 @@ def solve(plan: Plan, scenario: str | None = None, time_limit: float | None = No
     is then ``feasible`` unless the gap closed. ``pins`` fixes measures to start phases.
     ``progress`` and ``stop`` are as in :meth:`Session.solve`.
     """
-    if time_limit is not None and time_limit <= 0:
-        raise UsageError("time_limit must be a positive number of seconds")
-    if not 0 <= gap < 1:
-        raise UsageError("gap must be a fraction from 0 to 1")
+    check_arguments(plan, time_limit=time_limit, gap=gap)
     return Session().solve(plan.scenario(scenario), pins=pins, time_limit=time_limit, gap=gap,
                            progress=progress, stop=stop)
 
@@ -271,13 +307,13 @@ def _roadmap(plan: Plan, pins: Mapping[str, int] | None, formulation: Formulatio
     """The :class:`Roadmap` of an outcome, its objective and gap recomputed from the schedule."""
     starts = formulation.starts(outcome.values)
     status, rel_gap = outcome.state, None
-    if status in ("optimal", "feasible"):
+    if status.found:
         objective = evaluate(plan, starts).objective
         bound = outcome.bound if outcome.bound is not None else objective
         rel_gap = max(0.0, bound - objective) / max(1.0, abs(objective))
-        if status == "optimal" and rel_gap > OPTIMAL_GAP:
-            status = "feasible"
-        if status == "optimal":
+        if status == Status.OPTIMAL and rel_gap > OPTIMAL_GAP:
+            status = Status.FEASIBLE
+        if status == Status.OPTIMAL:
             rel_gap = 0.0
     return Roadmap(plan=plan, status=status, starts=starts, gap=rel_gap, seconds=time.perf_counter() - began,
                    conflicts=conflicts, bound=outcome.bound, solver_seconds=outcome.seconds,
@@ -297,9 +333,18 @@ def _share(left: float | None, lp_seconds: float) -> float:
     return budget if left is None else min(budget, max(0.01, left / 3))
 
 
-def _check_pins(plan: Plan, pins: Mapping[str, int] | None) -> None:
+def check_arguments(plan: Plan, *, pins: Mapping[str, int] | None = None, time_limit: float | None = None,
+                    gap: float = 0.0) -> None:
+    """Raise :class:`UsageError` for a time limit, gap or pin that cannot be meant."""
+    if not isinstance(plan, Plan):
+        raise UsageError(f"expected a Plan (from scnekit.load), got {type(plan).__name__}")
+    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
+                                   or not math.isfinite(time_limit) or time_limit <= 0):
+        raise UsageError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not 0 <= gap < 1:
+        raise UsageError(f"gap must be a fraction from 0 to 1, got {gap!r}")
     for mid, phase in (pins or {}).items():
         if mid not in plan.measure_by_id:
             raise UsageError(f"cannot pin '{mid}': no such measure")
-        if not isinstance(phase, int) or not 1 <= phase <= plan.phases:
+        if isinstance(phase, bool) or not isinstance(phase, int) or not 1 <= phase <= plan.phases:
             raise UsageError(f"cannot pin '{mid}' to {phase!r}: phases run from 1 to {plan.phases}")

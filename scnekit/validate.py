@@ -6,33 +6,40 @@ Every problem is collected with its field path; one :class:`InputError` lists th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from .errors import InputError
 from .fields import ID_PATTERN, FieldReader
 from .model import (
+    FORMAT_VERSION,
     Balance,
     Horizon,
     Link,
+    LinkKind,
     Measure,
     Milestone,
+    MilestoneMode,
     Objective,
     Party,
+    PartyKind,
     Plan,
     Rules,
     Scenario,
 )
+from .overrides import apply_overrides
 
-FORMAT_VERSION = 1
 TOP_KEYS = ("scnekit", "name", "description", "horizon", "parties", "measures", "links",
             "milestones", "rules", "objective", "scenarios")
 HORIZON_KEYS = ("phases", "labels", "capacity")
 PARTY_KEYS = ("id", "name", "kind", "backers", "notes", "source")
-PARTY_KINDS = ("area", "external", "mediator", "civil_society")
+PARTY_KINDS = tuple(PartyKind)
+LINK_KINDS = tuple(LinkKind)
+MILESTONE_MODES = tuple(MilestoneMode)
 MEASURE_KEYS = ("id", "title", "category", "by", "cost", "to", "duration", "earliest", "latest",
                 "mandatory", "requires", "tags", "source", "notes")
 LINK_KEYS = ("kind", "measures", "within")
-MILESTONE_KEYS = ("id", "title", "all", "any", "at_least", "deadline", "weight", "notes", "source")
+MILESTONE_KEYS = ("id", "title", *MILESTONE_MODES, "deadline", "weight", "notes", "source")
 RULES_KEYS = ("max_exposure", "min_received", "balance")
 OBJECTIVE_KEYS = ("benefit", "milestones")
 SCENARIO_KEYS = ("id", "description", "notes", "unavailable", "set")
@@ -169,10 +176,10 @@ class _Parser(FieldReader):
             ident = p.get("id") if ID_PATTERN.match(str(p.get("id", ""))) else None
             if "id" not in p:
                 self.problem(f"{path}.id", "required field is missing")
-            kind = p.get("kind", "area")
-            if kind not in PARTY_KINDS:
-                self.problem(f"{path}.kind", f"must be one of {', '.join(PARTY_KINDS)}, got {kind!r}")
-                kind = "area"
+            kind = _member(PartyKind, p.get("kind", PartyKind.AREA))
+            if kind is None:
+                self.problem(f"{path}.kind", f"must be one of {', '.join(PARTY_KINDS)}, got {p.get('kind')!r}")
+                kind = PartyKind.AREA
             backers = self.references(p.get("backers", []), f"{path}.backers", party_ids, "party")
             if ident in backers:
                 self.problem(f"{path}.backers", f"party '{ident}' cannot back itself")
@@ -261,17 +268,17 @@ class _Parser(FieldReader):
             ln = self.mapping(item, path, LINK_KEYS)
             if ln is None:
                 continue
-            kind = ln.get("kind")
-            if kind not in ("reciprocal", "exclusive"):
-                self.problem(f"{path}.kind", f"must be 'reciprocal' or 'exclusive', got {kind!r}")
+            kind = _member(LinkKind, ln.get("kind"))
+            if kind is None:
+                self.problem(f"{path}.kind", f"must be 'reciprocal' or 'exclusive', got {ln.get('kind')!r}")
             members = self.references(ln.get("measures"), f"{path}.measures", measure_ids, "measure",
                                       min_items=2) if "measures" in ln else ()
             if "measures" not in ln:
                 self.problem(f"{path}.measures", "required field is missing")
             within = self.whole(ln, "within", path, 0) or 0
-            if kind == "exclusive" and "within" in ln:
+            if kind == LinkKind.EXCLUSIVE and "within" in ln:
                 self.problem(f"{path}.within", "applies to reciprocal links only")
-            if kind in ("reciprocal", "exclusive"):
+            if kind is not None:
                 out.append(Link(kind=kind, measures=members, within=within))
         return tuple(out)
 
@@ -288,15 +295,15 @@ class _Parser(FieldReader):
             if "id" not in k:
                 self.problem(f"{path}.id", "required field is missing")
             ident = k.get("id") if ID_PATTERN.match(str(k.get("id", ""))) else None
-            forms = [f for f in ("all", "any", "at_least") if f in k]
+            forms = [f for f in MILESTONE_MODES if f in k]
             if len(forms) != 1:
                 self.problem(path, "must have exactly one of all, any, at_least"
                              + (f" (has {', '.join(forms)})" if forms else ""))
                 continue
-            form = forms[0]
+            form = MilestoneMode(forms[0])
             members: tuple[str, ...] = ()
             count = 0
-            if form == "at_least":
+            if form == MilestoneMode.AT_LEAST:
                 al = self.mapping(k["at_least"], f"{path}.at_least", ("count", "of"))
                 if al is None:
                     continue
@@ -311,7 +318,7 @@ class _Parser(FieldReader):
                                  f"count {count} exceeds the {len(members)} measures listed")
             else:
                 members = self.references(k[form], f"{path}.{form}", measure_ids, "measure", min_items=1)
-                count = len(members) if form == "all" else 1
+                count = len(members) if form == MilestoneMode.ALL else 1
             deadline = None
             if k.get("deadline") is not None:
                 deadline = self.whole(k, "deadline", path, None, low=1, high=phases)
@@ -431,8 +438,6 @@ class _Parser(FieldReader):
             self.problem(path, f"names nothing: '{field}' is not a field of {section}")
 
     def _check_effective(self, scenarios: list[Scenario], document: Any) -> None:
-        from .scenarios import apply_overrides
-
         for i, scenario in enumerate(scenarios):
             try:
                 effective = apply_overrides(document, scenario)
@@ -442,3 +447,11 @@ class _Parser(FieldReader):
                     self.problem(f"scenarios[{i}].set",
                                  f"in scenario '{scenario.id}' the overrides make {p.path or 'the file'} "
                                  f"invalid: {p.message}")
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _member(kind: type[E], value: Any) -> E | None:
+    """``value`` as a member of ``kind``, or None when it is not one of its values."""
+    return kind(value) if isinstance(value, str) and value in set(kind) else None

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .model import Plan
+from .model import LinkKind, Plan
 
 
 def structural_windows(plan: Plan) -> dict[str, tuple[int, int] | None]:
     """``{measure: (first, last)}`` start phases, or None when it can never be scheduled."""
     T = plan.phases
     first = {m.id: 1 for m in plan.measures}
-    last = {m.id: min(m.latest, T - m.duration + 1) for m in plan.measures}
+    last = {m.id: m.last_start(T) for m in plan.measures}
     duration = {m.id: m.duration for m in plan.measures}
-    reciprocal = [ln for ln in plan.links if ln.kind == "reciprocal"]
+    reciprocal = [ln for ln in plan.links if ln.kind == LinkKind.RECIPROCAL]
     changed = True
     while changed:
         changed = False
@@ -74,7 +74,7 @@ def earliest_starts(plan: Plan, windows: Mapping[str, tuple[int, int] | None],
         lo[m.id], hi[m.id] = max(w[0], m.earliest), w[1]
         if m.id in pins:
             lo[m.id], hi[m.id] = max(lo[m.id], pins[m.id]), min(hi[m.id], pins[m.id])
-    reciprocal = [ln for ln in plan.links if ln.kind == "reciprocal"]
+    reciprocal = [ln for ln in plan.links if ln.kind == LinkKind.RECIPROCAL]
     costly = []  # (measure, party, cost beyond the limit, value to itself at its start)
     for m in plan.measures:
         limit = plan.rules.exposure_limit(m.by)
@@ -110,7 +110,7 @@ def earliest_starts(plan: Plan, windows: Mapping[str, tuple[int, int] | None],
             if lo[mid] > hi[mid]:
                 continue
             if party not in arrivals:
-                arrivals[party] = sorted((lo[j] + by_id[j].duration - 1, v, j) for j, v in gets.get(party, ())
+                arrivals[party] = sorted((by_id[j].completion(lo[j]), v, j) for j, v in gets.get(party, ())
                                          if lo[j] <= hi[j])
             got, first = own, T + 1
             if got >= beyond - 1e-9:

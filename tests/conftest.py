@@ -1,32 +1,11 @@
-"""Shared fixtures: the bundled cases and example, and a way to run the CLI."""
+"""Shared fixtures; the helpers they use live in :mod:`tests.support`."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-CASES = Path(__file__).resolve().parent / "cases"
-EXAMPLE = ROOT / "examples" / "syria_scne.yaml"
-
-
-def load_doc(path: Path) -> dict:
-    return yaml.safe_load(path.read_text())
-
-
-def case_params() -> list[tuple[str, str, float | None]]:
-    expected = json.loads((CASES / "expected.json").read_text())
-    return [(name, scenario, exp["optimum"]) for name, by in expected.items() for scenario, exp in by.items()]
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scnekit", *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
 
 
 @pytest.fixture

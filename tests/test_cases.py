@@ -7,8 +7,8 @@ import json
 import pytest
 
 import scnekit
-from checker import check_answer
-from conftest import CASES, case_params, load_doc, run_cli
+from tests.support.checker import check_answer
+from tests.support.paths import CASES, case_params, load_doc, run_cli
 
 
 @pytest.mark.parametrize(("name", "scenario", "optimum"), case_params())

@@ -8,7 +8,7 @@ from pathlib import Path
 import highspy
 import pytest
 
-from conftest import CASES, run_cli
+from tests.support.paths import CASES, run_cli
 
 
 def test_json_output_has_the_contract_fields() -> None:
@@ -72,8 +72,8 @@ def test_progress_lines_and_ctrl_c_give_the_best_roadmap_so_far() -> None:
     import subprocess
     import sys
 
-    from checker import check_answer
-    from conftest import EXAMPLE, load_doc
+    from tests.support.checker import check_answer
+    from tests.support.paths import EXAMPLE, load_doc
 
     child = subprocess.Popen([sys.executable, "-m", "scnekit", "solve", str(EXAMPLE), "--format", "json",
                               "--progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 import scnekit
-from checker import enumerate_optimum
 from scnekit.diagnose import diagnose
-from test_properties import plans
+from tests.support.checker import enumerate_optimum
+from tests.support.strategies import plans
 
 BASE: dict[str, Any] = {
     "scnekit": 1, "name": "Diagnosis", "horizon": {"phases": 4, "labels": ["Q1", "Q2", "Q3", "Q4"]},

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import scnekit
-from checker import check_answer
-from conftest import EXAMPLE, load_doc
+from tests.support.checker import check_answer
+from tests.support.paths import EXAMPLE, load_doc
 
 PLAN = scnekit.load(EXAMPLE)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import scnekit
-from conftest import EXAMPLE
 from scnekit.formulation import Formulation
 from scnekit.highs import HighsModel
 from scnekit.implications import completed_before
+from tests.support.paths import EXAMPLE
 
 PLAN = scnekit.load(EXAMPLE)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import scnekit
-from conftest import run_cli
+from tests.support.paths import run_cli
 
 GOOD: dict[str, Any] = {
     "scnekit": 1,

@@ -12,11 +12,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import servers
 
-from conftest import EXAMPLE, run_cli
 from scnekit import workshop
 from scnekit.errors import UsageError
+from tests.browser import servers
+from tests.support.paths import EXAMPLE, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ import ipywidgets as widgets
 from scnekit import load, loads
 from scnekit.errors import ScnekitError, UsageError
 from scnekit.model import Plan, Scenario
-from scnekit.roadmap import Roadmap
+from scnekit.roadmap import Roadmap, Status
 from scnekit.savefile import Autosave, Draft, add_scenario, autosave_path, read_autosave, write_autosave
 from scnekit.solve import Session
 
@@ -251,11 +251,11 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             except ScnekitError as err:
                 self.views.set_status(problem_html(err, job.draft.label))
                 return
-            if roadmap.status in ("optimal", "infeasible"):  # not one cut short by a newer change
+            if roadmap.status in (Status.OPTIMAL, Status.INFEASIBLE):  # not one cut short by a newer change
                 self._remember(key, roadmap)
             if interim.stale():
                 return  # a newer change is waiting; this roadmap answers an old question
-        if roadmap.status == "optimal" and job.base is not None:
+        if roadmap.status == Status.OPTIMAL and job.base is not None:
             self._ahead = [(job.generation, job.base, draft) for draft in job.nearby]
         self._show(roadmap, job.draft.label, reused=reused)
 
@@ -291,7 +291,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             def solve_ahead(draft: Draft = draft, plan: Plan = plan, key: tuple[int, str] = key) -> None:
                 roadmap = self._session.solve(plan, pins=draft.pins, time_limit=self._time_limit,
                                               stop=lambda: self._runner.superseded, diagnose=False)
-                if roadmap.status == "optimal":
+                if roadmap.status == Status.OPTIMAL:
                     self._remember(key, roadmap)
                     self._ahead_keys.add(key)
                     self.anticipated += 1

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 Job = TypeVar("Job")
 log = logging.getLogger(__name__)
+# Workers still open when the interpreter exits. Their threads are daemons, and one may be
+# inside the solver's C++ code: ended there, the process aborts ("terminate called without
+# an active exception"). They are closed first, which asks a running solve to stop.
+_open: weakref.WeakSet[LatestOnly[object]] = weakref.WeakSet()
+EXIT_SECONDS = 10.0
 
 
 class LatestOnly(Generic[Job]):
@@ -38,6 +45,7 @@ class LatestOnly(Generic[Job]):
         self._running = False
         self._closed = False
         self._thread: threading.Thread | None = None
+        _open.add(self)  # type: ignore[arg-type]
 
     @property
     def busy(self) -> bool:
@@ -82,6 +90,7 @@ class LatestOnly(Generic[Job]):
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        _open.discard(self)  # type: ignore[arg-type]
 
     def _loop(self) -> None:
         while True:
@@ -131,3 +140,10 @@ class LatestOnly(Generic[Job]):
             self._on_error(exc)
         except Exception:
             log.exception("could not show an explorer error")
+
+
+@atexit.register
+def _close_all() -> None:
+    """Close every worker still open, so that no solve runs while the interpreter ends."""
+    for runner in list(_open):
+        runner.close(timeout=EXIT_SECONDS)

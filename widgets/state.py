@@ -11,8 +11,9 @@ from dataclasses import replace
 from typing import Any
 
 from scnekit.model import Plan
+from scnekit.overrides import apply_overrides
 from scnekit.savefile import Draft
-from scnekit.scenarios import apply_overrides, as_scenario
+from scnekit.scenarios import as_scenario
 
 EXPOSURE = "rules.max_exposure"
 CAPACITY = "horizon.capacity"

@@ -5,17 +5,18 @@ from __future__ import annotations
 from html import escape
 
 from scnekit.errors import InputError, ScnekitError
-from scnekit.roadmap import Roadmap
+from scnekit.model import RuleKind
+from scnekit.roadmap import Roadmap, Status
 
 RULES = {
-    "mandatory": "mandatory measure",
-    "pin": "pinned measure",
-    "deadline": "milestone deadline",
-    "max_exposure": "exposure limit",
-    "capacity": "capacity",
-    "min_received": "minimum received",
-    "balance": "balance",
-    "structure": "windows, requires and links",
+    RuleKind.MANDATORY: "mandatory measure",
+    RuleKind.PIN: "pinned measure",
+    RuleKind.DEADLINE: "milestone deadline",
+    RuleKind.MAX_EXPOSURE: "exposure limit",
+    RuleKind.CAPACITY: "capacity",
+    RuleKind.MIN_RECEIVED: "minimum received",
+    RuleKind.BALANCE: "balance",
+    RuleKind.STRUCTURE: "windows, requires and links",
 }
 BUSY = "<span class='scne-solving' style='color:#8a5a00;font-weight:bold'>&#9203; solving&hellip;</span>"
 
@@ -36,13 +37,13 @@ def roadmap_html(roadmap: Roadmap, label: str, *, reused: str = "", interim: boo
             verdict = (f"<span class='scne-improving' style='color:#8a5a00;font-weight:bold'>best so far"
                        f"</span> (within {100 * (roadmap.gap or 0.0):.1f}% of the best possible; still "
                        "looking for a better one)")
-        elif roadmap.status == "feasible":
+        elif roadmap.status == Status.FEASIBLE:
             verdict = (f"<span style='color:#8a5a00;font-weight:bold'>feasible</span> (best found; within "
                        f"{100 * (roadmap.gap or 0.0):.1f}% of the best possible)")
         return (f"{head} &middot; {verdict} &middot; objective <b>{roadmap.objective:g}</b> &middot; "
                 f"{_count(len(roadmap.starts), 'measure')} &middot; {achieved}/{len(k)} milestones &middot; "
                 f"{'found' if interim else 'solved'} {_when(reused)}in {roadmap.seconds:.2f} s")
-    if roadmap.status == "infeasible":
+    if roadmap.status == Status.INFEASIBLE:
         took = f"<span style='color:#666'>solved in {roadmap.seconds:.2f} s</span>"
         return f"{head} &middot; {conflicts_html(roadmap)}{took}"
     return (f"{head} &middot; <span style='color:#b2182b;font-weight:bold'>no roadmap found in time</span>: "
@@ -51,8 +52,8 @@ def roadmap_html(roadmap: Roadmap, label: str, *, reused: str = "", interim: boo
 
 def conflicts_html(roadmap: Roadmap) -> str:
     """The rules that leave no roadmap: each rule's own statement, the full explanation folded."""
-    short = "".join(f"<li><b>{escape(RULES.get(c.rule, c.rule))}</b> <code>{escape(c.rule)}</code>: "
-                    f"{escape(_statement(c.detail))}</li>" for c in roadmap.conflicts)
+    short = "".join(f"<li><b>{escape(RULES[c.rule])}</b> <code>{escape(c.rule)}</code>: "
+                    f"{escape(c.statement)}</li>" for c in roadmap.conflicts)
     full = "".join(f"<li>{escape(c.detail)}</li>" for c in roadmap.conflicts)
     head = ("<span style='color:#b2182b;font-weight:bold'>no roadmap</span>: these rules cannot all hold "
             "together (dropping any one of them would help)")
@@ -78,14 +79,6 @@ def error_html(what: str, error: BaseException) -> str:
     message = str(error) or type(error).__name__
     return (f"<b>&#9888; {escape(what)}</b>: {escape(message)} "
             f"<span style='color:#666'>({escape(type(error).__name__)})</span>")
-
-
-def _statement(detail: str) -> str:
-    """A conflict's own rule, without the list of the others it clashes with."""
-    for joint in (", which cannot hold together with:", ", which cannot hold at all"):
-        if joint in detail:
-            return detail.split(joint, maxsplit=1)[0]
-    return detail
 
 
 def _when(reused: str) -> str:

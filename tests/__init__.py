@@ -1,0 +1,1 @@
+"""scnekit's test suite; shared helpers live in :mod:`tests.support`."""

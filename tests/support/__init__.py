@@ -1,0 +1,1 @@
+"""What the tests share: the independent checker, hypothesis strategies, paths and the CLI runner."""
