@@ -3,7 +3,7 @@
 Five models of the same plans, each loaded into plain HiGHS (default options, one
 thread, ``mip_rel_gap`` 0.01, no heuristic or warm start from scnekit):
 
-- ``running-sum + hull``: the engine's model (``scnekit.formulation``): binaries
+- ``running-sum + hull``: the engine's model (``scnekit.engine.formulation``): binaries
   S[m,t] = "started by t", monotone; per-phase rows for requires, links, capacity and
   exposure; ``at_least`` milestones as the convex hull per phase (part_x <= y,
   part_x <= D_x(t), count*y <= sum part_x); from ``Formulation.ESSENTIAL_FROM`` start
@@ -37,12 +37,12 @@ from typing import Any
 import pulp
 
 import scnekit
-from scnekit.formulation import Formulation, _clean
-from scnekit.highs import HighsModel
+from scnekit.engine.formulation import Formulation, _clean
+from scnekit.engine.highs import HighsModel
+from scnekit.engine.pulp_compat import EQ, GE, LE, add_row, expression
+from scnekit.engine.windows import structural_windows
 from scnekit.model import LinkKind, Plan
-from scnekit.pulp_compat import EQ, GE, LE, add_row, expression
 from scnekit.roadmap import Status
-from scnekit.windows import structural_windows
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "examples" / "syria_scne.yaml"

@@ -1,7 +1,7 @@
 """Workshop latency: the Syria example re-solved 30 times in one process, as an explorer does.
 
 One :class:`scnekit.Session`; each step is a small change to the base plan made with
-``scnekit.scenarios.variant`` (an exposure limit, one measure made unavailable, a pin),
+``scnekit.fileformat.scenarios.variant`` (an exposure limit, one measure made unavailable, a pin),
 solved with ``Session.solve(plan, pins=...)`` and read back with ``Roadmap.to_dict()``.
 Timed per step: variant + build/update + solve + result. Then the same models are
 written with the engine's MPS export and solved by HiGHS alone (``readModel`` and
@@ -28,8 +28,8 @@ from typing import Any
 import highspy
 
 import scnekit
-from scnekit.formulation import Formulation
-from scnekit.scenarios import variant
+from scnekit.engine.formulation import Formulation
+from scnekit.fileformat.scenarios import variant
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "syria_scne.yaml"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 
+from .engine.session import Session, solve
 from .errors import InputError, Problem, ScnekitError, SolverError, UsageError
-from .io import read_document
+from .fileformat.documents import read_document
+from .fileformat.scenarios import variant
+from .fileformat.validate import parse_plan
 from .model import Link, Measure, Milestone, Party, Plan, Rule, RuleKind, Rules, Scenario
 from .roadmap import Conflict, Roadmap, Status
-from .scenarios import select as _select  # noqa: F401 - installs Plan.scenario
-from .solve import Session, solve
-from .validate import parse_plan
 
 __version__ = "0.1.0"
 
@@ -34,5 +34,5 @@ def loads(document: object, file: str | None = None) -> Plan:
 __all__ = [
     "Conflict", "InputError", "Link", "Measure", "Milestone", "Party", "Plan", "Problem", "Roadmap",
     "Rule", "RuleKind", "Rules", "Scenario", "ScnekitError", "Session", "SolverError", "Status", "UsageError",
-    "load", "loads", "solve",
+    "load", "loads", "solve", "variant",
 ]

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from . import load, solve
+from .engine.formulation import Formulation
 from .errors import InputError, ScnekitError, UsageError
-from .formulation import Formulation
-from .report import text_report
+from .export.text import text_report
 from .roadmap import Roadmap, Status
 
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """Typed, validated objects of scenario format v1.
 
-Objects here are built only by :mod:`scnekit.validate`, which checks every field; code
+Objects here are built only by :mod:`scnekit.fileformat.validate`, which checks every field; code
 that holds a :class:`Plan` can rely on its references being sound.
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 import scnekit
-from scnekit.diagnose import diagnose
+from scnekit.engine.diagnose import diagnose
 from tests.support.checker import enumerate_optimum
 from tests.support.strategies import plans
 

@@ -85,8 +85,8 @@ def test_an_error_in_a_progress_callback_leaves_the_session_whole() -> None:
 
 
 def test_an_error_inside_a_highs_callback_is_raised_after_the_run() -> None:
-    from scnekit.formulation import Formulation
-    from scnekit.highs import HighsModel
+    from scnekit.engine.formulation import Formulation
+    from scnekit.engine.highs import HighsModel
 
     model = HighsModel.from_formulation(Formulation(PLAN))
 
@@ -117,7 +117,7 @@ def test_a_stop_in_the_final_search_keeps_the_lp_bound() -> None:
 
 def test_a_tighter_setting_that_does_not_bite_keeps_the_proven_optimum() -> None:
     """A stricter limit that the optimum already keeps needs no search; a binding one does."""
-    from scnekit.scenarios import variant
+    from scnekit.fileformat.scenarios import variant
 
     session = scnekit.Session()
     first = session.solve(PLAN)
@@ -142,7 +142,7 @@ def test_a_tighter_setting_that_does_not_bite_keeps_the_proven_optimum() -> None
 
 def test_a_return_to_settings_proved_before_needs_no_search() -> None:
     """Proofs of earlier settings are kept: going back to them, or tightening them, is answered at once."""
-    from scnekit.scenarios import variant
+    from scnekit.fileformat.scenarios import variant
 
     session = scnekit.Session()
     base = session.solve(PLAN)

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import scnekit
-from scnekit import figures
-from scnekit.scenarios import variant
+from scnekit.export import figures
+from scnekit.fileformat.scenarios import variant
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"

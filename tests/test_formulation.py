@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import scnekit
-from scnekit.formulation import Formulation
-from scnekit.highs import HighsModel
-from scnekit.implications import completed_before
+from scnekit.engine.formulation import Formulation
+from scnekit.engine.highs import HighsModel
+from scnekit.engine.implications import completed_before
 from tests.support.paths import EXAMPLE
 
 PLAN = scnekit.load(EXAMPLE)
@@ -64,7 +64,7 @@ def test_essential_rows_tighten_the_lp_bound_of_the_syria_example() -> None:
 
 def test_the_check_of_a_roadmap_against_the_model_catches_each_kind_of_breach() -> None:
     """A row, a two-term row, a bound and integrality: each breach is seen."""
-    from scnekit.scenarios import variant
+    from scnekit.fileformat.scenarios import variant
 
     f = Formulation(PLAN)
     model = HighsModel.from_formulation(f)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import scnekit
-from scnekit import solver_process
+from scnekit.engine import solver_process
 from tests.support.paths import CASES, EXAMPLE, ROOT, run_cli
 
 

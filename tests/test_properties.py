@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scnekit
-from scnekit.scenarios import variant
+from scnekit.fileformat.scenarios import variant
 from tests.support.checker import check_answer, enumerate_optimum
 from tests.support.strategies import plans
 
@@ -40,7 +40,7 @@ def test_solver_matches_enumeration(doc: dict[str, Any]) -> None:
 def test_essential_member_rows_keep_every_roadmap(doc: dict[str, Any]) -> None:
     """The rows large models get (the members a milestone cannot hold without) cut off no
     roadmap: on tiny plans, built with them, the optimum is still the enumerated one."""
-    from scnekit.formulation import Formulation
+    from scnekit.engine.formulation import Formulation
 
     plan = scnekit.loads(doc)
     saved = Formulation.ESSENTIAL_FROM
@@ -65,8 +65,8 @@ def test_every_feasible_roadmap_keeps_every_row_of_the_model(doc: dict[str, Any]
     """Each roadmap the checker accepts, written as the model's variables, keeps every row
     and bound of the model (the essential-member rows included): no row cuts off a
     roadmap, optimal or not."""
-    from scnekit.formulation import Formulation
-    from scnekit.highs import HighsModel
+    from scnekit.engine.formulation import Formulation
+    from scnekit.engine.highs import HighsModel
     from tests.support.checker import assess, effective
 
     plan = scnekit.loads(doc)

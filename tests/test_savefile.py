@@ -12,7 +12,7 @@ import yaml
 from ruamel.yaml import YAML
 
 import scnekit
-from scnekit.savefile import (
+from scnekit.fileformat.savefile import (
     Draft,
     add_scenario,
     autosave_path,

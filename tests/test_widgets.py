@@ -13,8 +13,8 @@ import ipywidgets as widgets
 import pytest
 
 import scnekit
-from scnekit.savefile import Draft, read_autosave
-from scnekit.scenarios import variant
+from scnekit.fileformat.savefile import Draft, read_autosave
+from scnekit.fileformat.scenarios import variant
 from scnekit.widgets import Explorer
 from scnekit.widgets.runner import LatestOnly
 

@@ -4,7 +4,7 @@
 >>> Explorer("examples/syria_scne.yaml")      # displays itself in JupyterLab and Voilà
 """
 
-from scnekit.savefile import Draft
+from scnekit.fileformat.savefile import Draft
 
 from .explorer import Explorer
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from scnekit.fileformat.savefile import Draft
 from scnekit.model import Plan
-from scnekit.savefile import Draft
 
 from . import state
 

@@ -2,7 +2,7 @@
 
 Built over the engine: :class:`scnekit.Session` solves (reusing the HiGHS model when
 only parameters change), :meth:`Draft.plan` builds the model the controls describe,
-and :mod:`scnekit.savefile` writes scenarios and the autosave. Solves run on a
+and :mod:`scnekit.fileformat.savefile` writes scenarios and the autosave. Solves run on a
 background thread, one at a time, always on the latest state of the controls.
 """
 
@@ -20,11 +20,11 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from scnekit import load, loads
+from scnekit.engine.session import Session
 from scnekit.errors import ScnekitError, UsageError
+from scnekit.fileformat.savefile import Autosave, Draft, add_scenario, autosave_path, read_autosave, write_autosave
 from scnekit.model import Plan, Scenario
 from scnekit.roadmap import Roadmap, Status
-from scnekit.savefile import Autosave, Draft, add_scenario, autosave_path, read_autosave, write_autosave
-from scnekit.solve import Session
 
 from .controls import Controls, Edit
 from .runner import LatestOnly

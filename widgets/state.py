@@ -1,4 +1,4 @@
-"""What each control of the explorer does to the workshop's :class:`~scnekit.savefile.Draft`.
+"""What each control of the explorer does to the workshop's :class:`~scnekit.fileformat.savefile.Draft`.
 
 Every function returns a new draft; none solves anything. The explorer keeps the drafts
 in order, so undo is going back one.
@@ -10,10 +10,10 @@ import math
 from dataclasses import replace
 from typing import Any
 
+from scnekit.fileformat.overrides import apply_overrides
+from scnekit.fileformat.savefile import Draft
+from scnekit.fileformat.scenarios import as_scenario
 from scnekit.model import Plan
-from scnekit.overrides import apply_overrides
-from scnekit.savefile import Draft
-from scnekit.scenarios import as_scenario
 
 EXPOSURE = "rules.max_exposure"
 CAPACITY = "horizon.capacity"

@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from scnekit import figures
+from scnekit.export import figures
 from scnekit.roadmap import Roadmap
 
 from .status import BUSY

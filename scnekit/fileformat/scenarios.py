@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import UsageError
-from .model import Plan, Scenario, use_scenario_selector
+from scnekit.errors import UsageError
+from scnekit.model import Plan, Scenario, use_scenario_selector
+
 from .overrides import apply_overrides
 from .validate import check_variant, parse_effective
 

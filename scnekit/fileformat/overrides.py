@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .model import Scenario
+from scnekit.model import Scenario
 
 _LIST_SECTIONS = ("measures", "milestones", "parties")
 
@@ -14,7 +14,7 @@ _LIST_SECTIONS = ("measures", "milestones", "parties")
 def apply_overrides(document: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
     """A copy of ``document`` with the scenario's ``set`` values written in.
 
-    Paths must already be valid (see :mod:`scnekit.validate`).
+    Paths must already be valid (see :mod:`scnekit.fileformat.validate`).
     """
     doc = copy.deepcopy(dict(document))
     for path, value in scenario.set.items():

@@ -17,8 +17,9 @@ import highspy
 import numpy as np
 import pulp
 
-from .errors import SolverError
-from .roadmap import Status
+from scnekit.errors import SolverError
+from scnekit.roadmap import Status
+
 from .solver_process import new_highs, running
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class HighsModel:
 
     @classmethod
     def from_formulation(cls, f: Formulation, *, names: bool = False) -> HighsModel:
-        """Load a :class:`~scnekit.formulation.Formulation` (its rows and its bulk pairs)."""
+        """Load a :class:`~scnekit.engine.formulation.Formulation` (its rows and its bulk pairs)."""
         return cls(f.base_problem, f.variables, f.rows, names=names, pairs=f.pairs)
 
     def _col_bounds(self) -> tuple[np.ndarray, np.ndarray]:

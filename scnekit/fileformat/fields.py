@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import Problem
+from scnekit.errors import Problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _MISSING = object()

@@ -16,8 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from .model import Plan
-from .roadmap import Roadmap, Status
+from scnekit.model import Plan
+from scnekit.roadmap import Roadmap, Status
 
 Trace = dict[str, Any]
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 16}

@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from .errors import InputError
-from .fields import ID_PATTERN, FieldReader
-from .model import (
+from scnekit.errors import InputError
+from scnekit.model import (
     FORMAT_VERSION,
     Balance,
     Horizon,
@@ -27,6 +26,8 @@ from .model import (
     Rules,
     Scenario,
 )
+
+from .fields import ID_PATTERN, FieldReader
 from .overrides import apply_overrides
 
 TOP_KEYS = ("scnekit", "name", "description", "horizon", "parties", "measures", "links",

@@ -23,10 +23,11 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .errors import InputError, Problem, UsageError
+from scnekit.errors import InputError, Problem, UsageError
+from scnekit.model import Plan, Scenario
+
+from .documents import parse_text, write_text_atomic
 from .fields import ID_PATTERN
-from .io import parse_text, write_text_atomic
-from .model import Plan, Scenario
 from .scenarios import as_scenario, variant
 from .validate import parse_plan
 

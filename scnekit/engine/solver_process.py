@@ -23,7 +23,7 @@ from contextlib import contextmanager, suppress
 
 import highspy
 
-from .errors import SolverError
+from scnekit.errors import SolverError
 
 _lock = threading.Lock()  # guards _active, and the file descriptors while they point elsewhere
 _active = 0  # HiGHS runs under way in this process

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .roadmap import Roadmap, Status
+from scnekit.roadmap import Roadmap, Status
 
 
 def _width(values: list[str], floor: int = 0) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Problem
+from scnekit.errors import InputError, Problem
 
 
 class _StrictSafeLoader(yaml.SafeLoader):

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ledger import achieved_phase, completion, evaluate
-from .model import LinkKind, Plan
+from scnekit.ledger import achieved_phase, completion, evaluate
+from scnekit.model import LinkKind, Plan
 
 EPS = 1e-9
 

@@ -1,13 +1,13 @@
 """Which completions imply which: structure that holds in every roadmap of a plan.
 
 Used by the formulation to state what a milestone cannot do without (see
-:meth:`~scnekit.formulation.Formulation._essential`). Only ``requires`` and reciprocal
+:meth:`~scnekit.engine.formulation.Formulation._essential`). Only ``requires`` and reciprocal
 links count, never a parameter a workshop changes, so a model built once stays valid.
 """
 
 from __future__ import annotations
 
-from .model import LinkKind, Plan
+from scnekit.model import LinkKind, Plan
 
 
 def completed_before(plan: Plan) -> dict[str, frozenset[str]]:

@@ -22,9 +22,10 @@ from collections.abc import Hashable, Mapping
 
 import pulp
 
+from scnekit.ledger import achieved_phase, completion
+from scnekit.model import LinkKind, MilestoneMode, Plan, Rule, RuleKind
+
 from .implications import completed_before
-from .ledger import achieved_phase, completion
-from .model import LinkKind, MilestoneMode, Plan, Rule, RuleKind
 from .pulp_compat import EQ, GE, LE, add_row, expression
 from .windows import earliest_starts, structural_windows
 
@@ -144,7 +145,7 @@ class Formulation:
         """The complete PuLP model, for export (``writeMPS``) and other solvers.
 
         The two-term rows are added to it on first use: a solve through
-        :class:`~scnekit.highs.HighsModel` never pays for them as PuLP objects.
+        :class:`~scnekit.engine.highs.HighsModel` never pays for them as PuLP objects.
         """
         a, b, names = self.pairs
         for i in range(self._pairs_in_problem, len(names)):
@@ -371,7 +372,7 @@ class Formulation:
 
         A member x is essential when, with x not complete by t, too few members can be:
         every member whose completion implies x's is not complete either
-        (:func:`~scnekit.implications.completed_before`). Then holds(t) <= D_x(t). The
+        (:func:`~scnekit.engine.implications.completed_before`). Then holds(t) <= D_x(t). The
         per-phase rows of :meth:`_at_least` cannot see this, because they treat members
         as independent. Two members a, b that are essential together give
         holds(t) <= D_a(t) + D_b(t). On the Syria example the LP bound drops from 597.4

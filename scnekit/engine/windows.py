@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .model import LinkKind, Plan
+from scnekit.model import LinkKind, Plan
 
 
 def structural_windows(plan: Plan) -> dict[str, tuple[int, int] | None]:

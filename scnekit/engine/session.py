@@ -9,14 +9,15 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from scnekit.errors import SolverError, UsageError
+from scnekit.ledger import evaluate
+from scnekit.model import Plan
+from scnekit.roadmap import Conflict, Roadmap, Status
+
 from .diagnose import diagnose as find_conflicts
-from .errors import SolverError, UsageError
 from .formulation import Formulation
 from .heuristic import construct, sketch
 from .highs import NO_HEURISTICS, HighsModel, Outcome, Region
-from .ledger import evaluate
-from .model import Plan
-from .roadmap import Conflict, Roadmap, Status
 
 OPTIMAL_GAP = 1e-6
 # Columns from which the final MIP runs without HiGHS presolve. Measured on generated
@@ -127,7 +128,7 @@ class Session:
 
     def _load(self, plan: Plan, pins: Mapping[str, int] | None) -> tuple[Formulation, HighsModel]:
         """The loaded model with ``plan``'s parameters, rebuilt only where its structure differs
-        (:func:`~scnekit.formulation.structure_key`): then bounds alone change."""
+        (:func:`~scnekit.engine.formulation.structure_key`): then bounds alone change."""
         f = self._formulation
         if f is not None and self._model is not None and f.accepts(plan):
             f.apply(plan, pins)
@@ -147,9 +148,9 @@ class _Search:
 
     1. :meth:`relaxation`: the LP relaxation gives a bound and start phases to follow
        (and proves infeasibility when it has no solution).
-    2. :meth:`construction`: :func:`~scnekit.heuristic.construct` builds a feasible
+    2. :meth:`construction`: :func:`~scnekit.engine.heuristic.construct` builds a feasible
        roadmap led by the previous roadmap (a re-solve) or by the LP; where it cannot
-       keep a deadline or a minimum, :func:`~scnekit.heuristic.sketch` gives the nearest.
+       keep a deadline or a minimum, :func:`~scnekit.engine.heuristic.sketch` gives the nearest.
     3. :meth:`neighbourhood`: RINS, the MIP restricted to the columns where that roadmap
        and the LP disagree; it ends the search when within ``gap`` of the bound.
     4. :meth:`final_mip`: the full MIP from the best roadmap found.

@@ -14,10 +14,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from scnekit.model import Plan, Rule, RuleKind
+from scnekit.roadmap import Clash, Conflict, Status
+
 from .formulation import Formulation
 from .highs import HighsModel
-from .model import Plan, Rule, RuleKind
-from .roadmap import Clash, Conflict, Status
 
 
 def diagnose(plan: Plan, pins: Mapping[str, int] | None = None, *, seconds: float = 10.0) -> list[Conflict]:

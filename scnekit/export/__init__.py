@@ -1,0 +1,1 @@
+"""Roadmaps for people: the text report of the CLI and the plotly figures."""
