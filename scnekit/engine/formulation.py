@@ -87,6 +87,7 @@ class Formulation:
         self.base_problem = pulp.LpProblem(_clean(plan.name) or "roadmap",
                                            pulp.LpMinimize if elastic else pulp.LpMaximize)
         self.variables: list[pulp.LpVariable] = []
+        self._names: set[str] = set()  # every column and row name given out (see _unique)
         self._column: dict[int, int] = {}  # id(variable) -> its index in variables
         # rows "a - b <= 0" (monotone, requires, within, milestone parts): most of the model,
         # kept as column indices; ``problem`` adds them to PuLP only when someone asks for it
@@ -127,9 +128,20 @@ class Formulation:
 
     # -- building ------------------------------------------------------------------
 
+    def _unique(self, name: str) -> str:
+        """``name`` cleaned for MPS readers and made unique in the model: ids that differ only
+        by '-' and '_', or that are cut at the length limit, would otherwise collide."""
+        clean = _clean(name)
+        if clean in self._names:
+            n = len(self._names)
+            while (clean := f"{_clean(name)[:MAX_NAME - 12]}_{n}") in self._names:
+                n += 1
+        self._names.add(clean)
+        return clean
+
     def _variable(self, name: str, cat: str = pulp.LpBinary, low: float = 0,
                   high: float | None = 1) -> pulp.LpVariable:
-        var = self.base_problem.add_variable(name, low, high, cat)
+        var = self.base_problem.add_variable(self._unique(name), low, high, cat)
         self._column[id(var)] = len(self.variables)
         self.variables.append(var)
         return var
@@ -150,7 +162,7 @@ class Formulation:
         a, b, names = self.pairs
         for i in range(self._pairs_in_problem, len(names)):
             add_row(self.base_problem, {self.variables[a[i]]: 1.0, self.variables[b[i]]: -1.0}, LE, 0.0,
-                    _clean(names[i]))
+                    self._unique(names[i]))
         self._pairs_in_problem = len(names)
         return self.base_problem
 
@@ -162,7 +174,7 @@ class Formulation:
                 relax = self._variable(_clean(f"relax_{rule.kind}_{rule.subject}"))
                 self.relax[rule] = relax
             terms[relax] = terms.get(relax, 0.0) + (-big_m if sense == LE else big_m)
-        row = add_row(self.base_problem, terms, sense, rhs, _clean(name))
+        row = add_row(self.base_problem, terms, sense, rhs, self._unique(name))
         self.rows.append(row)
         return row
 
@@ -512,8 +524,9 @@ def _add(terms: Terms, var: pulp.LpVariable | None, coef: float) -> None:
 
 
 _NOT_WORD = re.compile(r"\W")
+MAX_NAME = 255  # characters in a column or row name
 
 
 def _clean(name: str) -> str:
     """A name any MPS reader accepts: ids keep their letters, '-' becomes '_'."""
-    return _NOT_WORD.sub("_", name)[:255]  # \W: neither alphanumeric nor '_', as before
+    return _NOT_WORD.sub("_", name)[:MAX_NAME]  # \W: neither alphanumeric nor '_', as before
