@@ -22,6 +22,8 @@ import numpy as np
 from scnekit.ledger import achieved_phase, completion, evaluate
 from scnekit.model import LinkKind, Plan
 
+from .windows import open_window
+
 EPS = 1e-9
 
 
@@ -72,13 +74,9 @@ class _State:
         self.lo = [T + 1] * n
         self.hi = [0] * n
         for i, m in enumerate(plan.measures):
-            w = windows.get(m.id)
-            if w is None or m.id in plan.unavailable:
-                continue
-            lo, hi = max(w[0], m.earliest), w[1]
-            if m.id in pins:
-                lo, hi = max(lo, pins[m.id]), min(hi, pins[m.id])
-            self.lo[i], self.hi[i] = lo, hi
+            window = open_window(plan, windows, m, pins)
+            if window is not None:
+                self.lo[i], self.hi[i] = window
 
     def delta(self, members: list[int], s: int, sign: float = 1.0) -> np.ndarray:
         """Change of every party's exposure over phases when ``members`` start at ``s``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scnekit.model import LinkKind, Plan
+from scnekit.model import LinkKind, Measure, Plan
 
 
 def structural_windows(plan: Plan) -> dict[str, tuple[int, int] | None]:
@@ -49,6 +49,20 @@ def structural_windows(plan: Plan) -> dict[str, tuple[int, int] | None]:
     return {mid: (first[mid], last[mid]) if first[mid] <= last[mid] else None for mid in first}
 
 
+def open_window(plan: Plan, windows: Mapping[str, tuple[int, int] | None], measure: Measure,
+                pins: Mapping[str, int]) -> tuple[int, int] | None:
+    """The start phases ``measure`` may take under this plan's parameters, before what
+    other measures imply: its structural window cut by ``earliest``, availability and its
+    pin. None when it cannot start at all."""
+    w = windows.get(measure.id)
+    if w is None or measure.id in plan.unavailable:
+        return None
+    lo, hi = max(w[0], measure.earliest), w[1]
+    if measure.id in pins:
+        lo, hi = max(lo, pins[measure.id]), min(hi, pins[measure.id])
+    return lo, hi
+
+
 def earliest_starts(plan: Plan, windows: Mapping[str, tuple[int, int] | None],
                     pins: Mapping[str, int] | None = None, *, exposure: bool = True) -> dict[str, int]:
     """The first phase each measure can start in under this plan's parameters.
@@ -67,13 +81,7 @@ def earliest_starts(plan: Plan, windows: Mapping[str, tuple[int, int] | None],
     lo: dict[str, int] = {}
     hi: dict[str, int] = {}
     for m in plan.measures:
-        w = windows.get(m.id)
-        if w is None or m.id in plan.unavailable:
-            lo[m.id], hi[m.id] = T + 1, 0
-            continue
-        lo[m.id], hi[m.id] = max(w[0], m.earliest), w[1]
-        if m.id in pins:
-            lo[m.id], hi[m.id] = max(lo[m.id], pins[m.id]), min(hi[m.id], pins[m.id])
+        lo[m.id], hi[m.id] = open_window(plan, windows, m, pins) or (T + 1, 0)
     reciprocal = [ln for ln in plan.links if ln.kind == LinkKind.RECIPROCAL]
     costly = []  # (measure, party, cost beyond the limit, value to itself at its start)
     for m in plan.measures:
