@@ -15,24 +15,28 @@ from .errors import InputError, Problem, ScnekitError, SolverError, UsageError
 from .fileformat.documents import read_document
 from .fileformat.scenarios import variant
 from .fileformat.validate import parse_plan
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Limits
 from .model import Link, Measure, Milestone, Party, Plan, Rule, RuleKind, Rules, Scenario
 from .roadmap import Conflict, Roadmap, Status
 
 __version__ = "0.1.0"
 
 
-def load(path: str | os.PathLike[str]) -> Plan:
-    """Read and validate a scenario file (YAML or JSON); raises :class:`InputError`."""
-    return parse_plan(read_document(path), str(path))
+def load(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> Plan:
+    """Read and validate a scenario file (YAML or JSON); raises :class:`InputError`.
+
+    ``limits`` bounds the file's size and contents (:class:`Limits`; docs/FORMAT.md)."""
+    return parse_plan(read_document(path, limits), str(path), limits)
 
 
-def loads(document: object, file: str | None = None) -> Plan:
+def loads(document: object, file: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Plan:
     """Validate a scenario document already in memory (a dict as YAML would give)."""
-    return parse_plan(document, file)
+    return parse_plan(document, file, limits)
 
 
 __all__ = [
-    "Conflict", "InputError", "Link", "Measure", "Milestone", "Party", "Plan", "Problem", "Roadmap",
+    "Conflict", "InputError", "Limits", "Link", "Measure", "Milestone", "Party", "Plan", "Problem", "Roadmap",
     "Rule", "RuleKind", "Rules", "Scenario", "ScnekitError", "Session", "SolverError", "Status", "UsageError",
     "load", "loads", "solve", "variant",
 ]

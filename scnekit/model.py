@@ -12,6 +12,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from .limits import DEFAULT, Limits
+
 #: The scenario file format this scnekit reads and the roadmap JSON it writes (FORMAT.md).
 FORMAT_VERSION = 1
 
@@ -203,6 +205,8 @@ class Plan:
     unavailable: frozenset[str] = frozenset()
     document: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     path: str | None = None
+    #: the limits the file was read under; its scenarios are validated under them too
+    limits: Limits = field(default=DEFAULT, repr=False, compare=False)
 
     @property
     def phases(self) -> int:

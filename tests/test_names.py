@@ -30,12 +30,12 @@ LONG = "x" * 300
 
 @pytest.mark.parametrize("ids", [
     ("a-b", "a_b", "m-1", "m_1"),          # differ only by '-' and '_'
-    ("p", "q", LONG + "1", LONG + "2"),    # differ only past the solver's name length
+    ("p", "q", LONG + "1", LONG + "2"),    # differ only past the solver's name length (a raised limit)
     ("north", "south", "aid", "trade"),
 ])
 def test_ids_that_clean_to_the_same_name_still_solve(ids: tuple[str, str, str, str]) -> None:
     doc = plan_with_ids(*ids)
-    roadmap = scnekit.solve(scnekit.loads(doc))
+    roadmap = scnekit.solve(scnekit.loads(doc, limits=scnekit.Limits(id_length=400)))
     assert roadmap.status == scnekit.Status.OPTIMAL
     assert check_answer(doc, "base", roadmap.to_dict()) == []
     assert roadmap.objective == pytest.approx(enumerate_optimum(doc, "base"))

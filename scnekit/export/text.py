@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from scnekit.roadmap import Roadmap, Status
+
+# C0 and C1 control characters (but newline and tab), and the format characters that
+# reorder or hide text (bidirectional overrides, zero-width joiners): what a crafted
+# scenario file could use to clear a terminal or fake what it shows
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``), never sent raw."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text)
 
 
 def _width(values: list[str], floor: int = 0) -> int:

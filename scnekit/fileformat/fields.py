@@ -5,13 +5,17 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from scnekit.errors import Problem
+from scnekit.limits import DEFAULT, MAX_NUMBER, Limits, shown
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _MISSING = object()
+# "did you mean ...?" is looked up for this many problems at most: each look-up compares
+# with every known name, and a broken file can have thousands of problems
+HINTS = 50
 
 
 def describe(value: Any) -> str:
@@ -34,9 +38,19 @@ def describe(value: Any) -> str:
 class FieldReader:
     """Reads typed fields out of plain YAML/JSON data, collecting every problem."""
 
-    def __init__(self, file: str | None = None) -> None:
+    def __init__(self, file: str | None = None, limits: Limits = DEFAULT) -> None:
         self.file = file
+        self.limits = limits
         self.problems: list[Problem] = []
+        self._hints = 0
+
+    def _close_match(self, word: str, candidates: Iterable[str]) -> str | None:
+        """The candidate nearest ``word``, for the first :data:`HINTS` problems."""
+        if self._hints >= HINTS:
+            return None
+        self._hints += 1
+        found = difflib.get_close_matches(word[:200], sorted(candidates), n=1)
+        return found[0] if found else None
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message, self.file))
@@ -46,12 +60,14 @@ class FieldReader:
         if not isinstance(node, dict):
             self.problem(path, f"must be a mapping, got {describe(node)}")
             return None
-        allowed = list(allowed)
+        allowed = allowed if isinstance(allowed, (set, frozenset, dict)) else list(allowed)
         for key in node:
             if not isinstance(key, str) or key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
-                extra = f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
-                self.problem(_join(path, str(key)), f"unknown key{extra}")
+                hint = self._close_match(str(key), allowed)
+                listed = ", ".join(list(allowed)[:20]) + (", ..." if len(allowed) > 20 else "")
+                extra = f"; did you mean '{hint}'?" if hint else f"; allowed: {listed}"
+                self.problem(_join(path, shown(key) if not isinstance(key, str) else key[:200]),
+                             f"unknown key{extra}")
         return node
 
     def sequence(self, node: Any, path: str, min_items: int = 0) -> list[Any]:
@@ -77,14 +93,20 @@ class FieldReader:
         if not isinstance(value, str) or (required and not value.strip()):
             self.problem(_join(path, key), f"must be non-empty text, got {describe(value)}")
             return default
+        if len(value) > self.limits.text_length:
+            self.problem(_join(path, key), f"is {len(value):,} characters long: {self.limits.hint('text_length')}")
+            return default
         return value
 
     def ident(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str):
             self.problem(path, f"must be an id (text), got {describe(value)}")
             return None
+        if len(value) > self.limits.id_length:
+            self.problem(path, f"an id of {len(value):,} characters: {self.limits.hint('id_length')}")
+            return None
         if not ID_PATTERN.match(value):
-            self.problem(path, f"'{value}' is not a valid id (lower-case letters, digits, '_' and '-', "
+            self.problem(path, f"{shown(value)} is not a valid id (lower-case letters, digits, '_' and '-', "
                                "starting with a letter or digit)")
             return None
         return value
@@ -99,11 +121,17 @@ class FieldReader:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.problem(path, f"must be a number, got {describe(value)}")
             return default
+        if isinstance(value, int) and abs(value) > MAX_NUMBER:
+            self.problem(path, f"must be at most {MAX_NUMBER:g}")
+            return default
         if not math.isfinite(value):
             self.problem(path, "must be a finite number")
             return default
         if value < 0:
             self.problem(path, f"must not be negative, got {value}")
+            return default
+        if value > MAX_NUMBER:
+            self.problem(path, f"must be at most {MAX_NUMBER:g}")
             return default
         return float(value)
 
@@ -121,6 +149,9 @@ class FieldReader:
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(path, f"must be a whole number, got {describe(value)}"
                          + (f" {value}" if isinstance(value, float) else ""))
+            return default
+        if abs(value) > MAX_NUMBER:
+            self.problem(path, f"must be at most {MAX_NUMBER:g}")
             return default
         if value < low or (high is not None and value > high):
             span = f"from {low} to {high}" if high is not None else f"at least {low}"
@@ -143,17 +174,20 @@ class FieldReader:
             return ()
         out = []
         for i, item in enumerate(self.sequence(value, _join(path, key))):
-            if isinstance(item, str):
+            if isinstance(item, str) and len(item) > self.limits.text_length:
+                self.problem(f"{_join(path, key)}[{i}]", f"is {len(item):,} characters long: "
+                                                        f"{self.limits.hint('text_length')}")
+            elif isinstance(item, str):
                 out.append(item)
             else:
                 self.problem(f"{_join(path, key)}[{i}]", f"must be text, got {describe(item)}")
         return tuple(out)
 
-    def references(self, value: Any, path: str, known: Iterable[str], what: str, *,
+    def references(self, value: Any, path: str, known: Collection[str], what: str, *,
                    min_items: int = 0) -> tuple[str, ...]:
-        """A list of ids that must each name one of ``known`` (a ``what``), once each."""
-        known = set(known)
-        out: list[str] = []
+        """A list of ids that must each name one of ``known`` (a ``what``), once each.
+        ``known`` is best a set or a dict: it is asked once per item."""
+        out: dict[str, None] = {}
         for i, item in enumerate(self.sequence(value, path, min_items)):
             ref = self.reference(item, f"{path}[{i}]", known, what)
             if ref is None:
@@ -161,16 +195,16 @@ class FieldReader:
             if ref in out:
                 self.problem(f"{path}[{i}]", f"'{ref}' is listed twice")
                 continue
-            out.append(ref)
+            out[ref] = None
         return tuple(out)
 
-    def reference(self, value: Any, path: str, known: set[str], what: str) -> str | None:
+    def reference(self, value: Any, path: str, known: Collection[str], what: str) -> str | None:
         ref = self.ident(value, path)
         if ref is None:
             return None
         if ref not in known:
-            hint = difflib.get_close_matches(ref, sorted(known), n=1)
-            extra = f"; did you mean '{hint[0]}'?" if hint else ""
+            hint = self._close_match(ref, known)
+            extra = f"; did you mean '{hint}'?" if hint else ""
             self.problem(path, f"unknown {what} '{ref}'{extra}")
             return None
         return ref

@@ -25,8 +25,7 @@ def select(plan: Plan, scenario_id: str | None) -> Plan:
         known = ", ".join(plan.scenario_ids)
         raise UsageError(f"no scenario '{scenario_id}' in {plan.name!r}; it has: {known}")
     document = apply_overrides(plan.document, scenario)
-    return parse_effective(document, scenario_id, frozenset(scenario.unavailable), plan.document,
-                           plan.path)
+    return parse_effective(document, scenario_id, frozenset(scenario.unavailable), plan)
 
 
 def variant(plan: Plan, scenario_id: str | None = None, *, set: Mapping[str, Any] | None = None,
@@ -41,7 +40,7 @@ def variant(plan: Plan, scenario_id: str | None = None, *, set: Mapping[str, Any
     scenario = as_scenario(base, scenario_id, set=set, unavailable=unavailable, name=name)
     check_variant(base, scenario)
     document = apply_overrides(base.document, scenario)
-    return parse_effective(document, name, frozenset(scenario.unavailable), base.document, base.path)
+    return parse_effective(document, name, frozenset(scenario.unavailable), base)
 
 
 def as_scenario(plan: Plan, scenario_id: str | None = None, *, set: Mapping[str, Any] | None = None,

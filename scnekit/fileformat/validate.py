@@ -5,11 +5,12 @@ Every problem is collected with its field path; one :class:`InputError` lists th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from scnekit.errors import InputError
+from scnekit.limits import DEFAULT, Limits, shown
 from scnekit.model import (
     FORMAT_VERSION,
     Balance,
@@ -54,22 +55,22 @@ SET_SECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def parse_plan(document: Any, file: str | None = None) -> Plan:
+def parse_plan(document: Any, file: str | None = None, limits: Limits = DEFAULT) -> Plan:
     """Validate a whole scenario file, its scenarios included, and return the base plan."""
-    return _Parser(file).plan(document, check_scenarios=True)
+    return _Parser(file, limits).plan(document, check_scenarios=True)
 
 
 def parse_effective(document: Any, scenario_id: str, unavailable: frozenset[str],
-                    base_document: Mapping[str, Any], file: str | None) -> Plan:
-    """Validate a document that a scenario's overrides produced."""
-    return _Parser(file).plan(document, check_scenarios=False, scenario_id=scenario_id,
-                              unavailable=unavailable, base_document=base_document)
+                    base: Plan) -> Plan:
+    """Validate a document that a scenario's overrides made of ``base``'s document."""
+    return _Parser(base.path, base.limits).plan(document, check_scenarios=False, scenario_id=scenario_id,
+                                                unavailable=unavailable, base_document=base.document)
 
 
 def check_variant(plan: Plan, scenario: Scenario) -> None:
     """Validate overrides made outside the file (a workshop's controls) against ``plan``."""
-    parser = _Parser(plan.path)
-    measure_ids = [m.id for m in plan.measures]
+    parser = _Parser(plan.path, plan.limits)
+    measure_ids = plan.measure_by_id
     parser.references(list(scenario.unavailable), "unavailable", measure_ids, "measure")
     for key in scenario.set:
         parser._set_path(key, f"set['{key}']", plan.document)
@@ -80,12 +81,17 @@ def check_variant(plan: Plan, scenario: Scenario) -> None:
 
 
 class _Parser(FieldReader):
+    def __init__(self, file: str | None = None, limits: Limits = DEFAULT) -> None:
+        super().__init__(file, limits)
+        self._known: dict[tuple[int, str], set[str]] = {}
+
     def plan(self, document: Any, *, check_scenarios: bool, scenario_id: str = "base",
              unavailable: frozenset[str] = frozenset(),
              base_document: Mapping[str, Any] | None = None) -> Plan:
         doc = self.mapping(document, "", TOP_KEYS)
         if doc is None:
             raise InputError(self.problems)
+        self._sizes(doc)
         self._version(doc)
         name = self.text(doc, "name", "", required=True) or ""
         description = self.text(doc, "description", "")
@@ -94,7 +100,7 @@ class _Parser(FieldReader):
             self.problem("horizon", "required field is missing")
         phases = horizon.phases if horizon else None
         parties = self._parties(doc)
-        party_ids = [p.id for p in parties]
+        party_ids = dict.fromkeys((p.id for p in parties), 0)
         measure_ids = self._ids(doc.get("measures"), "measures")
         measures = self._measures(doc, phases, party_ids, measure_ids)
         links = self._links(doc.get("links"), measure_ids)
@@ -110,13 +116,24 @@ class _Parser(FieldReader):
                     objective=objective, scenarios=scenarios, scenario_id=scenario_id,
                     unavailable=unavailable,
                     document=base_document if base_document is not None else document,
-                    path=self.file)
+                    path=self.file, limits=self.limits)
+
+    def _sizes(self, doc: dict[str, Any]) -> None:
+        """Refuse at once a list section longer than its limit, before any of it is read."""
+        over = False
+        for section in ("parties", "measures", "links", "milestones", "scenarios"):
+            node = doc.get(section)
+            if isinstance(node, list) and len(node) > getattr(self.limits, section):
+                self.problem(section, f"lists {len(node):,} entries: {self.limits.hint(section)}")
+                over = True
+        if over:
+            raise InputError(self.problems)
 
     def _version(self, doc: dict[str, Any]) -> None:
         if "scnekit" not in doc:
             self.problem("scnekit", "required field is missing (the format version: scnekit: 1)")
         elif doc["scnekit"] != FORMAT_VERSION or isinstance(doc["scnekit"], bool):
-            self.problem("scnekit", f"unsupported format version {doc['scnekit']!r}; "
+            self.problem("scnekit", f"unsupported format version {shown(doc['scnekit'])}; "
                                     f"this scnekit reads version {FORMAT_VERSION}")
 
     def _horizon(self, node: Any, path: str) -> Horizon | None:
@@ -125,6 +142,9 @@ class _Parser(FieldReader):
             return None
         phases = self.whole(h, "phases", path, None, required=True, low=1)
         if phases is None:
+            return None
+        if phases > self.limits.phases:
+            self.problem(f"{path}.phases", f"{phases:,} phases: {self.limits.hint('phases')}")
             return None
         labels = None
         if h.get("labels") is not None:
@@ -145,9 +165,10 @@ class _Parser(FieldReader):
             capacity = None if single is None else (single,) * phases
         return Horizon(phases=phases, labels=labels, capacity=capacity)
 
-    def _ids(self, node: Any, section: str) -> list[str]:
-        """The valid ids of a list section, each problem (bad id, duplicate) noted once."""
-        ids: list[str] = []
+    def _ids(self, node: Any, section: str) -> dict[str, int]:
+        """The valid ids of a list section in order, each with its index in the section;
+        each problem (bad id, duplicate) noted once."""
+        ids: dict[str, int] = {}
         if not isinstance(node, list):
             return ids
         for i, item in enumerate(node):
@@ -157,10 +178,9 @@ class _Parser(FieldReader):
             if ident is None:
                 continue
             if ident in ids:
-                self.problem(f"{section}[{i}].id", f"duplicate id '{ident}' "
-                                                   f"(first at {section}[{ids.index(ident)}])")
+                self.problem(f"{section}[{i}].id", f"duplicate id '{ident}' (first at {section}[{ids[ident]}])")
             else:
-                ids.append(ident)
+                ids[ident] = i
         return ids
 
     def _parties(self, doc: dict[str, Any]) -> tuple[Party, ...]:
@@ -179,7 +199,7 @@ class _Parser(FieldReader):
                 self.problem(f"{path}.id", "required field is missing")
             kind = _member(PartyKind, p.get("kind", PartyKind.AREA))
             if kind is None:
-                self.problem(f"{path}.kind", f"must be one of {', '.join(PARTY_KINDS)}, got {p.get('kind')!r}")
+                self.problem(f"{path}.kind", f"must be one of {', '.join(PARTY_KINDS)}, got {shown(p.get('kind'))}")
                 kind = PartyKind.AREA
             backers = self.references(p.get("backers", []), f"{path}.backers", party_ids, "party")
             if ident in backers:
@@ -190,8 +210,8 @@ class _Parser(FieldReader):
                                  notes=self.text(p, "notes", path), source=self.text(p, "source", path)))
         return tuple(out)
 
-    def _measures(self, doc: dict[str, Any], phases: int | None, party_ids: list[str],
-                  measure_ids: list[str]) -> tuple[Measure, ...]:
+    def _measures(self, doc: dict[str, Any], phases: int | None, party_ids: Collection[str],
+                  measure_ids: Collection[str]) -> tuple[Measure, ...]:
         if "measures" not in doc:
             self.problem("measures", "required field is missing")
             return ()
@@ -208,7 +228,7 @@ class _Parser(FieldReader):
             if "by" not in m:
                 self.problem(f"{path}.by", "required field is missing")
             else:
-                by = self.reference(m["by"], f"{path}.by", set(party_ids), "party")
+                by = self.reference(m["by"], f"{path}.by", party_ids, "party")
             to: dict[str, float] = {}
             if m.get("to") is not None:
                 to_node = self.mapping(m["to"], f"{path}.to", party_ids)
@@ -235,32 +255,40 @@ class _Parser(FieldReader):
         return tuple(out)
 
     def _cycles(self, measures: list[Measure]) -> None:
+        """Report each cycle of ``requires`` once: a depth-first search with its own stack
+        (a chain of any length is fine; recursion would stop at Python's limit)."""
         requires = {m.id: m.requires for m in measures if m.id}
         index = {m.id: i for i, m in enumerate(measures) if m.id}
-        state: dict[str, int] = {}
+        state: dict[str, int] = {}  # 1: on the current trail, 2: done
         reported: set[frozenset[str]] = set()
-
-        def visit(node: str, trail: list[str]) -> None:
-            state[node] = 1
-            trail.append(node)
-            for nxt in requires.get(node, ()):
-                if state.get(nxt) == 1:
-                    cycle = [*trail[trail.index(nxt):], nxt]
+        for root, needs in requires.items():
+            if root in state:
+                continue
+            trail: list[str] = [root]
+            place = {root: 0}
+            state[root] = 1
+            todo = [iter(needs)]
+            while todo:
+                nxt = next(todo[-1], None)
+                if nxt is None:
+                    todo.pop()
+                    done = trail.pop()
+                    del place[done]
+                    state[done] = 2
+                elif state.get(nxt) == 1:
+                    cycle = [*trail[place[nxt]:], nxt]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
                         self.problem(f"measures[{index[nxt]}].requires",
                                      "requires forms a cycle: " + " -> ".join(cycle))
-                elif nxt in requires and state.get(nxt) is None:
-                    visit(nxt, trail)
-            trail.pop()
-            state[node] = 2
+                elif nxt in requires and nxt not in state:
+                    state[nxt] = 1
+                    place[nxt] = len(trail)
+                    trail.append(nxt)
+                    todo.append(iter(requires[nxt]))
 
-        for mid in requires:
-            if mid not in state:
-                visit(mid, [])
-
-    def _links(self, node: Any, measure_ids: list[str]) -> tuple[Link, ...]:
+    def _links(self, node: Any, measure_ids: Collection[str]) -> tuple[Link, ...]:
         if node is None:
             return ()
         out = []
@@ -271,7 +299,7 @@ class _Parser(FieldReader):
                 continue
             kind = _member(LinkKind, ln.get("kind"))
             if kind is None:
-                self.problem(f"{path}.kind", f"must be 'reciprocal' or 'exclusive', got {ln.get('kind')!r}")
+                self.problem(f"{path}.kind", f"must be 'reciprocal' or 'exclusive', got {shown(ln.get('kind'))}")
             members = self.references(ln.get("measures"), f"{path}.measures", measure_ids, "measure",
                                       min_items=2) if "measures" in ln else ()
             if "measures" not in ln:
@@ -283,7 +311,7 @@ class _Parser(FieldReader):
                 out.append(Link(kind=kind, measures=members, within=within))
         return tuple(out)
 
-    def _milestones(self, node: Any, phases: int | None, measure_ids: list[str]) -> tuple[Milestone, ...]:
+    def _milestones(self, node: Any, phases: int | None, measure_ids: Collection[str]) -> tuple[Milestone, ...]:
         if node is None:
             return ()
         self._ids(node, "milestones")
@@ -329,7 +357,7 @@ class _Parser(FieldReader):
                                  notes=self.text(k, "notes", path), source=self.text(k, "source", path)))
         return tuple(out)
 
-    def _rules(self, node: Any, party_ids: list[str]) -> Rules:
+    def _rules(self, node: Any, party_ids: Collection[str]) -> Rules:
         if node is None:
             return Rules()
         r = self.mapping(node, "rules", RULES_KEYS)
@@ -374,7 +402,7 @@ class _Parser(FieldReader):
         return Objective(benefit=self.number(o, "benefit", "objective", 1.0),
                          milestones=self.number(o, "milestones", "objective", 1.0))
 
-    def _scenarios(self, node: Any, measure_ids: list[str], document: Any,
+    def _scenarios(self, node: Any, measure_ids: Collection[str], document: Any,
                    check: bool) -> tuple[Scenario, ...]:
         if node is None:
             return ()
@@ -410,6 +438,15 @@ class _Parser(FieldReader):
             self._check_effective(out, document)
         return tuple(out)
 
+    def _section_ids(self, document: Any, section: str) -> set[str]:
+        """The ids written in a list section of ``document`` (kept: many ``set`` paths ask)."""
+        key = (id(document), section)
+        if key not in self._known:
+            items = document.get(section) if isinstance(document, dict) else None
+            self._known[key] = {item["id"] for item in items or [] if isinstance(item, dict)
+                                and isinstance(item.get("id"), str)}
+        return self._known[key]
+
     def _set_path(self, key: Any, path: str, document: Any) -> None:
         if not isinstance(key, str):
             self.problem(path, "must be a dotted path such as measures.<id>.cost")
@@ -424,8 +461,7 @@ class _Parser(FieldReader):
             if len(parts) != 3:
                 self.problem(path, f"must have the form {section}.<id>.<field>")
                 return
-            ids = {item.get("id") for item in document.get(section) or [] if isinstance(item, dict)}
-            if parts[1] not in ids:
+            if parts[1] not in self._section_ids(document, section):
                 self.problem(path, f"names nothing: no {section[:-1] if section != 'parties' else 'party'} "
                                    f"with id '{parts[1]}'")
                 return
@@ -442,7 +478,7 @@ class _Parser(FieldReader):
         for i, scenario in enumerate(scenarios):
             try:
                 effective = apply_overrides(document, scenario)
-                _Parser(self.file).plan(effective, check_scenarios=False)
+                _Parser(self.file, self.limits).plan(effective, check_scenarios=False)
             except InputError as err:
                 for p in err.problems:
                     self.problem(f"scenarios[{i}].set",
