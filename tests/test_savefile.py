@@ -1,11 +1,18 @@
-"""Saving a workshop's state as a scenario of the file, and the autosave beside it."""
+"""Saving a workshop's state as a scenario of the file, and the autosaves beside it."""
 
 from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import os
 import shutil
+import signal
+import stat
+import time
+from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
@@ -16,8 +23,10 @@ from scnekit.fileformat.savefile import (
     Draft,
     add_scenario,
     autosave_path,
+    legacy_autosave_path,
     pin_overrides,
     read_autosave,
+    read_autosaves,
     write_autosave,
 )
 
@@ -34,6 +43,11 @@ def copy(name: str, tmp_path: Path) -> Path:
 
 def comments(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip().startswith("#") or " # " in line]
+
+
+def hidden(folder: Path) -> list[str]:
+    """The hidden files in ``folder``: where a write's temporary files would be."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
 # -- a draft as a scenario ---------------------------------------------------------------------------
@@ -187,21 +201,200 @@ def test_autosave_round_trip(tmp_path: Path) -> None:
     assert read_autosave(path) is None
     draft = Draft(scenario="shock", set={"rules.max_exposure": {"default": 2, "north": 1}},
                   unavailable=("m4",), pins={"m2": 1})
-    written = write_autosave(path, draft)
-    assert written == autosave_path(path) == tmp_path / "case-1000.yaml.autosave.yaml"
+    written = write_autosave(path, draft, "s1")
+    assert written == autosave_path(path, "s1") == tmp_path / "case-1000.yaml.autosave" / "s1.yaml"
     found = read_autosave(path)
     assert found is not None
-    assert found.draft == draft
+    assert found.draft == draft and found.session == "s1" and found.path == written
     assert found.saved_at.tzinfo is not None
     assert yaml.safe_load(written.read_text(encoding="utf-8"))["file"] == "case-1000.yaml"
 
 
+def test_autosaves_of_two_sessions_are_kept_apart(tmp_path: Path) -> None:
+    """Two explorers of one file each keep their own autosave; the newest is read first."""
+    path = copy("case-1000.yaml", tmp_path)
+    first, second = Draft(set={"rules.max_exposure": 1}), Draft(unavailable=("m4",))
+    write_autosave(path, first, "room-a")
+    write_autosave(path, second, "room-b")
+    assert [(a.session, a.draft) for a in read_autosaves(path)] == [("room-b", second), ("room-a", first)]
+    write_autosave(path, first, "room-a")  # room-a changes again: now it is the newest
+    found = read_autosave(path)
+    assert found is not None and (found.session, found.draft) == ("room-a", first)
+
+
+def test_autosave_of_earlier_versions_is_still_read(tmp_path: Path) -> None:
+    """The single ``<file>.autosave.yaml`` written before sessions is listed (after newer ones)."""
+    path = copy("case-1000.yaml", tmp_path)
+    legacy = legacy_autosave_path(path)
+    assert legacy == tmp_path / "case-1000.yaml.autosave.yaml"
+    legacy.write_text("scnekit_autosave: 1\nfile: case-1000.yaml\nsaved_at: '2025-05-01T10:00:00+00:00'\n"
+                      "scenario: shock\nset: {rules.max_exposure: 2}\nunavailable: []\npins: {m2: 1}\n",
+                      encoding="utf-8")
+    old = Draft(scenario="shock", set={"rules.max_exposure": 2}, pins={"m2": 1})
+    found = read_autosave(path)
+    assert found is not None and found.draft == old and found.session is None
+    write_autosave(path, Draft(unavailable=("m4",)), "later")
+    assert [a.session for a in read_autosaves(path)] == ["later", None]
+
+
 def test_autosave_that_is_not_one_is_an_input_error(tmp_path: Path) -> None:
     path = copy("case-1000.yaml", tmp_path)
-    autosave_path(path).write_text("just: text\n", encoding="utf-8")
-    with pytest.raises(scnekit.InputError, match="not a scnekit explorer autosave"):
-        read_autosave(path)
-    autosave_path(path).write_text("scnekit_autosave: 1\nsaved_at: '2026-01-01T10:00:00+00:00'\n"
-                                   "pins: {m1: first}\n", encoding="utf-8")
-    with pytest.raises(scnekit.InputError, match="pins"):
-        read_autosave(path)
+    for target in (autosave_path(path, "s1"), legacy_autosave_path(path)):
+        target.parent.mkdir(exist_ok=True)
+        target.write_text("just: text\n", encoding="utf-8")
+        with pytest.raises(scnekit.InputError, match="not a scnekit explorer autosave"):
+            read_autosave(path)
+        target.write_text("scnekit_autosave: 1\nsaved_at: '2026-01-01T10:00:00+00:00'\n"
+                          "pins: {m1: first}\n", encoding="utf-8")
+        with pytest.raises(scnekit.InputError, match="pins"):
+            read_autosave(path)
+        target.unlink()
+
+
+def test_draft_saved_in_the_file(tmp_path: Path) -> None:
+    """An autosave is worth offering back only when the file does not hold its state yet."""
+    path = copy("case-1000.yaml", tmp_path)
+    base = scnekit.load(path)
+    assert Draft().saved_in(base) and Draft(scenario="shock").saved_in(base)
+    draft = Draft(scenario="shock", set={"rules.max_exposure": 3}, pins={"m2": 1})
+    assert not draft.saved_in(base)
+    assert draft.saved_in(add_scenario(path, draft.to_scenario(base, "room")))
+    assert not Draft(scenario="gone").saved_in(base)
+
+
+# -- saves from several writers, and the file's own protection ------------------------------------------
+
+
+def _save_many(path: str, writer: int, count: int, start: Barrier) -> None:
+    """One explorer's process: ``count`` saves into ``path``, started together with the others."""
+    base = scnekit.load(path)
+    start.wait()
+    for i in range(count):
+        add_scenario(path, Draft(set={"rules.max_exposure": writer + 1}).to_scenario(base, f"w{writer}-{i}"))
+
+
+def test_concurrent_saves_from_processes_all_land(tmp_path: Path) -> None:
+    """Four processes save 20 scenarios each into one file at once: all 80 are there, the file valid."""
+    path = copy("case-1000.yaml", tmp_path)
+    before = scnekit.load(path).scenario_ids
+    writers, count = 4, 20
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(writers)
+    processes = [context.Process(target=_save_many, args=(str(path), w, count, start)) for w in range(writers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(300)
+    assert [p.exitcode for p in processes] == [0] * writers  # no save raised
+    saved = scnekit.load(path).scenario_ids
+    expected = [f"w{w}-{i}" for w in range(writers) for i in range(count)]
+    assert sorted(saved) == sorted([*before, *expected])
+    assert hidden(tmp_path) == []
+
+
+def test_taken_name_says_someone_else_saved_it(tmp_path: Path) -> None:
+    path = copy("case-1000.yaml", tmp_path)
+    base = scnekit.load(path)  # both explorers opened the file before either saved
+    add_scenario(path, Draft(pins={"m2": 1}).to_scenario(base, "room-a"))
+    saved = path.read_text(encoding="utf-8")
+    with pytest.raises(scnekit.UsageError, match=r"already has a scenario 'room-a'.*someone else saved it"):
+        add_scenario(path, Draft(unavailable=("m4",)).to_scenario(base, "room-a"))
+    assert path.read_text(encoding="utf-8") == saved
+
+
+def test_mode_and_owner_are_kept(tmp_path: Path) -> None:
+    path = copy("case-1000.yaml", tmp_path)
+    path.chmod(0o664)
+    owner = (4321, 4322) if os.geteuid() == 0 else (os.getuid(), os.getgid())  # only root may give files away
+    os.chown(path, *owner)
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "kept"))
+    after = path.stat()
+    assert (stat.S_IMODE(after.st_mode), after.st_uid, after.st_gid) == (0o664, *owner)
+    assert scnekit.load(path).scenario_ids[-1] == "kept"
+
+
+def test_symlink_stays_a_link(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    real = copy("case-1000.yaml", shared)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(Path("shared") / "case-1000.yaml")
+    add_scenario(link, Draft().to_scenario(scnekit.load(link), "through-the-link"))
+    assert link.is_symlink() and os.readlink(link) == str(Path("shared") / "case-1000.yaml")
+    assert scnekit.load(real).scenario_ids[-1] == "through-the-link"
+    assert hidden(tmp_path) == hidden(shared) == []
+
+
+def test_hard_link_is_kept(tmp_path: Path) -> None:
+    path = copy("case-1000.yaml", tmp_path)
+    other = tmp_path / "other-name.yaml"
+    os.link(path, other)
+    inode = path.stat().st_ino
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "both-names"))
+    assert path.stat().st_ino == other.stat().st_ino == inode and path.stat().st_nlink == 2
+    assert scnekit.load(other).scenario_ids[-1] == "both-names"
+    assert hidden(tmp_path) == []
+
+
+def test_file_whose_owner_cannot_be_given_is_written_in_place(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that may write the file but not give a new file its owner (another user,
+    group-writable file) writes into the file itself, so the owner stays."""
+    path = copy("case-1000.yaml", tmp_path)
+    path.chmod(0o664)
+    before = path.stat()
+    monkeypatch.setattr(os, "geteuid", lambda: before.st_uid + 1)  # not the owner, not root
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "by-a-colleague"))
+    after = path.stat()
+    assert (after.st_ino, after.st_uid, after.st_gid) == (before.st_ino, before.st_uid, before.st_gid)
+    assert scnekit.load(path).scenario_ids[-1] == "by-a-colleague"
+
+
+def test_read_only_file_is_refused(tmp_path: Path) -> None:
+    """Refused even for root, whom ``os.access`` lets write anything: the mode says read-only."""
+    path = copy("case-1000.yaml", tmp_path)
+    before = path.read_text(encoding="utf-8")
+    path.chmod(0o444)
+    with pytest.raises(scnekit.UsageError, match="read-only"):
+        add_scenario(path, Draft().to_scenario(scnekit.load(path), "not-here"))
+    assert path.read_text(encoding="utf-8") == before
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert hidden(tmp_path) == []
+
+
+def _save_and_hang(path: str, renaming: Event) -> None:
+    """A writer that stops just before its temporary file replaces the scenario file."""
+    def hang(*_: object) -> None:
+        renaming.set()
+        time.sleep(120)
+
+    base = scnekit.load(path)
+    with mock.patch("os.replace", hang):
+        add_scenario(path, Draft().to_scenario(base, "killed"))
+
+
+def test_writer_killed_in_a_save_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """kill -9 in the middle of a save: the next save removes the dead writer's temporary
+    file (a live process's is left alone) and the lock the dead writer held is free."""
+    path = copy("case-1000.yaml", tmp_path)
+    before = path.read_text(encoding="utf-8")
+    context = multiprocessing.get_context("spawn")
+    renaming = context.Event()
+    writer = context.Process(target=_save_and_hang, args=(str(path), renaming))
+    writer.start()
+    try:
+        assert renaming.wait(120), "the writer never reached the rename"
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join(60)
+    finally:
+        writer.kill()
+    assert writer.exitcode == -signal.SIGKILL
+    (left,) = hidden(tmp_path)
+    assert left.startswith(f".case-1000.yaml.scnekit-{writer.pid}.") and left.endswith(".tmp")
+    assert path.read_text(encoding="utf-8") == before
+    live = tmp_path / f".case-1000.yaml.scnekit-{os.getppid()}.abcd1234.tmp"
+    live.write_text("another writer, still running", encoding="utf-8")
+
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "after-the-crash"))
+    assert hidden(tmp_path) == [live.name]
+    assert scnekit.load(path).scenario_ids[-1] == "after-the-crash"

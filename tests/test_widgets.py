@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import pytest
 
 import scnekit
-from scnekit.fileformat.savefile import Draft, read_autosave
+from scnekit.fileformat.savefile import Draft, legacy_autosave_path, read_autosave, read_autosave_file
 from scnekit.fileformat.scenarios import variant
 from scnekit.widgets import Explorer
 from scnekit.widgets.runner import LatestOnly
@@ -468,6 +468,59 @@ def test_no_autosave_when_switched_off(workshop: Path, open_explorer: type[Explo
     e.controls.max_exposure.value = 1
     e.wait()
     assert read_autosave(workshop) is None
+
+
+def test_two_explorers_of_one_file_keep_their_own_autosaves(workshop: Path,
+                                                             open_explorer: type[Explorer]) -> None:
+    """Two participants on one file: neither autosave replaces the other; the next
+    explorer lists both and offers the newest."""
+    first, second = open_explorer(workshop), open_explorer(workshop)
+    first.controls.max_exposure.value = 1
+    first.wait()
+    second.pin("travel", 3)
+    second.wait()
+    assert first.autosave_path is not None and second.autosave_path is not None
+    assert first.autosave_path != second.autosave_path
+    assert read_autosave_file(first.autosave_path).draft == Draft(set={"rules.max_exposure": 1})
+    assert read_autosave_file(second.autosave_path).draft == Draft(pins={"travel": 3})
+
+    later = open_explorer(workshop)
+    later.wait()
+    assert [a.path for a in later.autosaves()] == [second.autosave_path, first.autosave_path]
+    later.controls.restore_button.click()
+    later.wait()
+    assert later.draft == Draft(pins={"travel": 3})
+
+
+def test_only_unsaved_work_of_other_sessions_is_offered(workshop: Path, open_explorer: type[Explorer]) -> None:
+    """An explorer is not offered its own autosave, nor one whose state the file already holds."""
+    e = open_explorer(workshop)
+    e.controls.max_exposure.value = 2
+    e.wait()
+    with pytest.raises(scnekit.UsageError, match="no autosave"):
+        e.restore()
+    e.save_scenario("agreed")  # the autosave's state is now a scenario of the file
+    later = open_explorer(workshop)
+    later.wait()
+    assert [a.draft for a in later.autosaves()] == [Draft(set={"rules.max_exposure": 2})]
+    assert later.controls.restore_button.layout.display == "none"
+    with pytest.raises(scnekit.UsageError, match="no autosave"):
+        later.restore()
+
+
+def test_autosave_of_earlier_versions_is_offered_back(workshop: Path, open_explorer: type[Explorer]) -> None:
+    legacy = legacy_autosave_path(workshop)
+    legacy.write_text("scnekit_autosave: 1\nfile: workshop.yaml\nsaved_at: '2025-05-01T10:00:00+00:00'\n"
+                      "scenario: squeeze\nset: {}\nunavailable: [travel]\npins: {}\n", encoding="utf-8")
+    e = open_explorer(workshop)
+    e.wait()
+    (found,) = e.autosaves()
+    assert found.path == legacy and found.session is None
+    assert "Restore" in e.controls.restore_button.description
+    e.controls.restore_button.click()
+    e.wait()
+    assert e.draft == Draft(scenario="squeeze", unavailable=("travel",))
+    assert legacy.exists()  # kept: nothing typed is lost
 
 
 # -- saving a scenario ---------------------------------------------------------------------------------

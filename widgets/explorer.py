@@ -22,7 +22,17 @@ import ipywidgets as widgets
 from scnekit import load, loads
 from scnekit.engine.session import Session
 from scnekit.errors import ScnekitError, UsageError
-from scnekit.fileformat.savefile import Autosave, Draft, add_scenario, autosave_path, read_autosave, write_autosave
+from scnekit.fileformat.savefile import (
+    Autosave,
+    Draft,
+    add_scenario,
+    autosave_path,
+    autosave_paths,
+    new_session,
+    newest_first,
+    read_autosave_file,
+    write_autosave,
+)
 from scnekit.model import Plan, Scenario
 from scnekit.roadmap import Roadmap, Status
 
@@ -56,9 +66,12 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
     """Explore the roadmaps of a scenario file live; displays itself in JupyterLab and Voilà.
 
     ``plan`` is a plan from :func:`scnekit.load` (or one of its scenarios), or a file path.
-    With ``autosave`` every change is written beside the file (``<file>.autosave.yaml``);
-    ``restore=True`` starts from that autosave, ``None`` offers a Restore button when one
-    exists, ``False`` ignores it. ``time_limit`` bounds each solve in seconds.
+    With ``autosave`` every change is written beside the file, each explorer to its own
+    ``<file>.autosave/<session>.yaml``, so explorers of one file never overwrite each
+    other's. ``restore=True`` starts from the newest autosave of another session that
+    holds work the file does not (the single ``<file>.autosave.yaml`` of earlier versions
+    included), ``None`` offers a Restore button when there is one, ``False`` ignores them.
+    ``time_limit`` bounds each solve in seconds.
 
     With ``anticipate`` (the default), once the roadmap on screen is proved optimal the
     explorer uses the idle time to solve the settings one slider step away (the slider
@@ -76,6 +89,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         super().__init__()
         self._base = base
         self._autosave = autosave and base.path is not None
+        self._session_id = new_session()
         self._time_limit = time_limit
         self._session = Session(diagnose_seconds=diagnose_seconds)
         self._cache: OrderedDict[tuple[int, str], Roadmap] = OrderedDict()
@@ -139,7 +153,15 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
 
     @property
     def autosave_path(self) -> Path | None:
-        return autosave_path(self._base.path) if self._base.path is not None else None
+        """Where this explorer autosaves (None for a plan without a file)."""
+        return autosave_path(self._base.path, self._session_id) if self._base.path is not None else None
+
+    def autosaves(self) -> list[Autosave]:
+        """The autosaves of the file by other sessions, newest first; unreadable ones are shown as errors."""
+        if self._base.path is None:
+            return []
+        found = (self._read_autosave_file(target) for target in autosave_paths(self._base.path))
+        return newest_first(a for a in found if a is not None and a.session != self._session_id)
 
     @property
     def can_undo(self) -> bool:
@@ -191,7 +213,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         return scenario
 
     def restore(self) -> None:
-        """Go to the state autosaved beside the file (by this or an earlier session)."""
+        """Go to the newest state autosaved beside the file by another session that the file lacks."""
         found = self._found or self._read_autosave()
         if found is None:
             raise UsageError("there is no autosave to restore")
@@ -340,18 +362,21 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         c.save_description.value = ""
 
     def _read_autosave(self) -> Autosave | None:
-        assert self._base.path is not None
+        """The autosave to offer back: the newest of another session holding work the file lacks."""
+        return next((a for a in self.autosaves() if not a.draft.saved_in(self._base)), None)
+
+    def _read_autosave_file(self, target: Path) -> Autosave | None:
         try:
-            return read_autosave(self._base.path)
+            return read_autosave_file(target)
         except (ScnekitError, OSError) as exc:
-            self.views.show_error(error_html("The autosave beside the file cannot be read", exc))
+            self.views.show_error(error_html(f"The autosave {target.name} beside the file cannot be read", exc))
             return None
 
     def _write_autosave(self, draft: Draft) -> None:
         assert self._base.path is not None
         try:
-            write_autosave(self._base.path, draft)
-        except OSError as exc:
+            write_autosave(self._base.path, draft, self._session_id)
+        except (ScnekitError, OSError) as exc:
             self.views.show_error(error_html("Could not write the autosave", exc))
 
     def _offer_restore(self) -> None:

@@ -1,10 +1,14 @@
-"""Write what a workshop changed back to its scenario file, and keep an autosave beside it.
+"""Write what a workshop changed back to its scenario file, and keep autosaves beside it.
 
 A :class:`Draft` is the state of a workshop: the scenario it started from, the overrides
 it made (``set``, ``unavailable``) and the measures it pinned to a phase. It becomes a
 new ``scenarios`` entry of the file (:func:`add_scenario`), with pins written in format
 v1 as ``earliest = latest = phase`` and ``mandatory: true``. YAML files are edited
-round-trip, so the planner's comments and layout survive; JSON files stay JSON.
+round-trip, so the planner's comments and layout survive; JSON files stay JSON. Saves
+from several processes into one file take turns under a lock, so none is lost.
+
+Each explorer session autosaves to its own file, ``<file>.autosave/<session>.yaml``; the
+single ``<file>.autosave.yaml`` of earlier versions is still read.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import copy
 import io
 import json
 import os
-from collections.abc import Mapping
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,15 +28,17 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from scnekit.errors import InputError, Problem, UsageError
+from scnekit.errors import InputError, Problem, ScnekitError, UsageError
 from scnekit.model import Plan, Scenario
 
-from .documents import parse_text, write_text_atomic
+from .documents import parse_text
 from .fields import ID_PATTERN
 from .scenarios import as_scenario, variant
 from .validate import parse_plan
+from .writing import update_text, write_text_atomic
 
-AUTOSAVE_SUFFIX = ".autosave.yaml"
+AUTOSAVE_FOLDER_SUFFIX = ".autosave"  # <file>.autosave/<session>.yaml, one per explorer session
+AUTOSAVE_SUFFIX = ".autosave.yaml"  # the single autosave of earlier versions, still read
 AUTOSAVE_VERSION = 1
 _INDENTS = ((2, 2, 0), (2, 4, 2), (4, 4, 2), (4, 6, 4), (4, 4, 0), (4, 2, 0), (2, 3, 1), (3, 3, 0), (4, 6, 2))
 
@@ -74,6 +81,14 @@ class Draft:
         """A text that two drafts share exactly when they describe the same state."""
         return json.dumps(self.to_dict(), sort_keys=True, default=str)
 
+    def saved_in(self, base: Plan) -> bool:
+        """Whether the file ``base`` was read from already holds this state: as written, or as a scenario."""
+        try:
+            mine = self.to_scenario(base, "draft")
+        except ScnekitError:  # its starting scenario is gone from the file: only the draft holds it
+            return False
+        return any(_overrides(mine) == _overrides(s) for s in (Scenario("base"), *base.scenarios))
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], file: str | None = None) -> Draft:
         """Read a draft back from :meth:`to_dict`'s shape; raises InputError naming what is wrong."""
@@ -98,11 +113,13 @@ class Draft:
 
 @dataclass(frozen=True)
 class Autosave:
-    """A draft found beside a scenario file, with the time it was written."""
+    """A draft found beside a scenario file, with the time it was written and the session
+    that wrote it (None for the single autosave of earlier versions)."""
 
     draft: Draft
     saved_at: datetime
     path: Path
+    session: str | None = None
 
 
 def pin_overrides(pins: Mapping[str, int]) -> dict[str, Any]:
@@ -118,50 +135,62 @@ def pin_overrides(pins: Mapping[str, int]) -> dict[str, Any]:
 def add_scenario(path: str | os.PathLike[str], scenario: Scenario) -> Plan:
     """Append ``scenario`` to the file's ``scenarios`` list and return the file's new base plan.
 
-    Refuses the id ``base`` and ids the file already has. The new file is validated
-    before it replaces the old one, which it does atomically.
+    Refuses the id ``base`` and ids the file already has, including one that another
+    writer saved since the caller read the file: under an exclusive lock the file is
+    read again, checked, validated and only then replaced (:func:`update_text`), so
+    explorers saving into one file from several processes never lose each other's work.
+    A read-only file is refused; links, mode and owner are kept.
     """
-    target = Path(path)
-    file = str(path)
     if not ID_PATTERN.match(scenario.id):
         raise UsageError(f"'{scenario.id}' cannot name a scenario: use lower-case letters, digits, "
                          "'_' and '-', starting with a letter or digit")
     if scenario.id == "base":
         raise UsageError("'base' is reserved for the model as written; choose another scenario name")
-    text = target.read_text(encoding="utf-8")
-    kind = "json" if file.lower().endswith(".json") else "yaml"
-    existing = parse_text(text, file, kind)
-    known = [s.get("id") for s in (existing or {}).get("scenarios") or [] if isinstance(s, dict)]
-    if scenario.id in known:
-        raise UsageError(f"{target.name} already has a scenario '{scenario.id}'; choose another name")
-    entry = _entry(scenario)
-    updated = _append_json(text, entry) if kind == "json" else _append_yaml(text, entry, file)
-    plan = parse_plan(parse_text(updated, file, kind), file)
-    write_text_atomic(target, updated)
-    return plan
+    return update_text(path, lambda text: _appended(text, scenario, os.fspath(path)))
 
 
-def autosave_path(path: str | os.PathLike[str]) -> Path:
-    """Where the autosave of a scenario file lives: beside it, named ``<file>.autosave.yaml``."""
+def new_session() -> str:
+    """A name for one explorer session's autosave: its start time and random hex, unique across processes."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+
+
+def autosave_folder(path: str | os.PathLike[str]) -> Path:
+    """The folder of a scenario file's session autosaves: beside it, named ``<file>.autosave``."""
+    return Path(f"{os.fspath(path)}{AUTOSAVE_FOLDER_SUFFIX}")
+
+
+def autosave_path(path: str | os.PathLike[str], session: str) -> Path:
+    """Where the explorer session ``session`` autosaves the scenario file ``path``."""
+    return autosave_folder(path) / f"{session}.yaml"
+
+
+def legacy_autosave_path(path: str | os.PathLike[str]) -> Path:
+    """The single autosave that versions before sessions wrote: ``<file>.autosave.yaml``."""
     return Path(f"{os.fspath(path)}{AUTOSAVE_SUFFIX}")
 
 
-def write_autosave(path: str | os.PathLike[str], draft: Draft) -> Path:
-    """Write ``draft`` (with the time) to the autosave of the scenario file ``path``."""
-    target = autosave_path(path)
+def autosave_paths(path: str | os.PathLike[str]) -> list[Path]:
+    """Every autosave of the scenario file ``path``: each session's, then the legacy one if any."""
+    folder = autosave_folder(path)
+    found = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    legacy = legacy_autosave_path(path)
+    return [*found, legacy] if legacy.is_file() else found
+
+
+def write_autosave(path: str | os.PathLike[str], draft: Draft, session: str) -> Path:
+    """Write ``draft`` (with the time) to the autosave of session ``session`` of the scenario file ``path``."""
+    target = autosave_path(path, session)
+    target.parent.mkdir(exist_ok=True)
     document = {"scnekit_autosave": AUTOSAVE_VERSION, "file": Path(path).name,
-                "saved_at": datetime.now(UTC).isoformat(timespec="seconds"), **draft.to_dict()}
+                "saved_at": datetime.now(UTC).isoformat(timespec="microseconds"), **draft.to_dict()}
     head = (f"# Unsaved explorer state for {Path(path).name}, written on every change.\n"
             "# Restore it with Explorer(plan, restore=True) or the Restore button.\n")
     write_text_atomic(target, head + yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     return target
 
 
-def read_autosave(path: str | os.PathLike[str]) -> Autosave | None:
-    """The autosave of the scenario file ``path``, or None when there is none."""
-    target = autosave_path(path)
-    if not target.exists():
-        return None
+def read_autosave_file(target: Path) -> Autosave:
+    """The autosave in the file ``target``; raises InputError when it is not one."""
     file = str(target)
     data = parse_text(target.read_text(encoding="utf-8"), file, "yaml")
     if not isinstance(data, dict) or data.get("scnekit_autosave") != AUTOSAVE_VERSION:
@@ -170,7 +199,44 @@ def read_autosave(path: str | os.PathLike[str]) -> Autosave | None:
         saved_at = datetime.fromisoformat(str(data.get("saved_at")))
     except ValueError:
         raise InputError([Problem("saved_at", "must be an ISO date and time", file)]) from None
-    return Autosave(Draft.from_dict(data, file), saved_at, target)
+    session = None if target.name.endswith(AUTOSAVE_SUFFIX) else target.stem
+    return Autosave(Draft.from_dict(data, file), saved_at, target, session)
+
+
+def read_autosaves(path: str | os.PathLike[str]) -> list[Autosave]:
+    """Every autosave of the scenario file ``path``, newest first; raises InputError on one that is not."""
+    return newest_first(read_autosave_file(target) for target in autosave_paths(path))
+
+
+def read_autosave(path: str | os.PathLike[str]) -> Autosave | None:
+    """The newest autosave of the scenario file ``path`` (of any session), or None when there is none."""
+    return next(iter(read_autosaves(path)), None)
+
+
+def newest_first(autosaves: Iterable[Autosave]) -> list[Autosave]:
+    """``autosaves`` sorted by the time each was written, newest first."""
+    return sorted(autosaves, key=lambda a: (_utc(a.saved_at), a.path.name), reverse=True)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _overrides(scenario: Scenario) -> str:
+    return json.dumps([dict(scenario.set), sorted(scenario.unavailable)], sort_keys=True, default=str)
+
+
+def _appended(text: str, scenario: Scenario, file: str) -> tuple[str, Plan]:
+    """The file's ``text`` with ``scenario`` appended, and its plan; refuses a taken id or an invalid result."""
+    kind = "json" if file.lower().endswith(".json") else "yaml"
+    existing = parse_text(text, file, kind)
+    known = [s.get("id") for s in (existing or {}).get("scenarios") or [] if isinstance(s, dict)]
+    if scenario.id in known:
+        raise UsageError(f"{Path(file).name} already has a scenario '{scenario.id}' (if it was not there "
+                         "when you opened the file, someone else saved it since); choose another name")
+    entry = _entry(scenario)
+    updated = _append_json(text, entry) if kind == "json" else _append_yaml(text, entry, file)
+    return updated, parse_plan(parse_text(updated, file, kind), file)
 
 
 def _entry(scenario: Scenario) -> dict[str, Any]:
