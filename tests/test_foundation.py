@@ -72,23 +72,27 @@ def _child_solve() -> str:
 @pytest.mark.skipif(sys.platform != "linux", reason="the fork start method is Linux's default")
 def test_a_child_forked_during_a_run_refuses_with_the_fix() -> None:
     plan = scnekit.load(EXAMPLE)
-    go_on = threading.Event()
-    stop_now = threading.Event()
+    in_run, forked, stop_now = threading.Event(), threading.Event(), threading.Event()
 
     def stop() -> bool:
-        go_on.set()  # polled from inside HiGHS: a run is under way
+        if solver_process._active and not in_run.is_set():  # called back from inside HiGHS
+            in_run.set()
+            forked.wait(60)  # hold the run while the main thread forks
         return stop_now.is_set()
 
     worker = threading.Thread(target=lambda: scnekit.solve(plan, stop=stop))
     worker.start()
+    pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
     try:
-        assert go_on.wait(60)
-        context = multiprocessing.get_context("fork")
-        with cf.ProcessPoolExecutor(1, mp_context=context) as pool:
-            message = pool.submit(_child_solve).result(timeout=60)
+        assert in_run.wait(60)
+        future = pool.submit(_child_solve)  # the worker process is forked here
+        forked.set()
+        message = future.result(timeout=60)
     finally:
+        forked.set()
         stop_now.set()
         worker.join(60)
+        pool.shutdown()
     assert "forkserver" in message and "forked while its parent was running" in message
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 
 import pulp
 
@@ -30,6 +30,10 @@ from .pulp_compat import EQ, GE, LE, add_row, expression
 from .windows import earliest_starts, structural_windows
 
 Terms = dict[pulp.LpVariable, float]
+
+
+class Stopped(Exception):
+    """A build ended early because its ``stop`` said so."""
 
 
 def structure_key(plan: Plan) -> Hashable:
@@ -76,7 +80,10 @@ class Formulation:
 
 
     def __init__(self, plan: Plan, *, elastic: bool = False,
-                 pins: Mapping[str, int] | None = None) -> None:
+                 pins: Mapping[str, int] | None = None, stop: Callable[[], bool] | None = None) -> None:
+        """Build the model of ``plan``; ``stop`` is asked between the steps of the build,
+        which raises :class:`Stopped` once it says True (a large model takes seconds)."""
+        self._stop = stop
         self.plan = plan
         self.elastic = elastic
         self.key = structure_key(plan)
@@ -189,16 +196,18 @@ class Formulation:
             self.started[m.id] = steps
             for t in range(first, last):
                 self._pair(f"monotone_{m.id}_{t}", steps[t], steps[t + 1])
-        self._requires()
-        self._links()
-        self._mandatory()
-        self._pins()
+        parts: list[Callable[[], None]] = [self._requires, self._links, self._mandatory, self._pins]
         if plan.horizon.capacity is not None:
-            self._capacity(T)
-        self._exposure(T)
-        self._received()
-        self._milestones(T)
-        self._objective(T)
+            parts.append(lambda: self._capacity(T))
+        parts += [lambda: self._exposure(T), self._received, lambda: self._milestones(T), lambda: self._objective(T)]
+        for part in parts:
+            self.checkpoint()
+            part()
+
+    def checkpoint(self) -> None:
+        """Raise :class:`Stopped` when the build was asked to stop."""
+        if self._stop is not None and self._stop():
+            raise Stopped
 
     def _requires(self) -> None:
         for m in self.plan.measures:

@@ -15,7 +15,7 @@ from scnekit.model import Plan
 from scnekit.roadmap import Conflict, Roadmap, Status
 
 from .diagnose import diagnose as find_conflicts
-from .formulation import Formulation
+from .formulation import Formulation, Stopped
 from .heuristic import construct, sketch
 from .highs import NO_HEURISTICS, HighsModel, Outcome, Region
 
@@ -71,10 +71,19 @@ class Session:
         True the solve ends with the best roadmap found so far (``feasible``, or
         ``unknown`` if none), as a time limit would. ``diagnose=False`` skips naming the
         conflicts of an infeasible plan (a roadmap computed ahead of need).
+
+        ``time_limit`` counts from the call: building the model, the search and the
+        diagnosis of an infeasible plan all fit in it (HiGHS stops softly, so a run can
+        end some tens of milliseconds late; a limit shorter than building the model ends
+        right after the build).
         """
         check_arguments(plan, pins=pins, time_limit=time_limit, gap=gap)
         began = time.perf_counter()
-        formulation, model = self._load(plan, pins)
+        try:
+            formulation, model = self._load(plan, pins, stop)
+        except Stopped:
+            return Roadmap(plan=plan, status=Status.UNKNOWN, seconds=time.perf_counter() - began,
+                           pins=dict(pins or {}))
         built = time.perf_counter() - began
 
         def result(outcome: Outcome, conflicts: tuple[Conflict, ...] = ()) -> Roadmap:
@@ -87,15 +96,17 @@ class Session:
         elif (kept := self._still_optimal(model, region)) is not None:
             outcome = kept  # the proof keeps its own (looser) region
         else:
-            outcome = self._search(plan, pins, formulation, model, time_limit=time_limit, gap=gap,
-                                   report=report, stop=stop)
+            outcome = self._search(plan, pins, formulation, model, time_limit=_left(time_limit, began),
+                                   gap=gap, report=report, stop=stop)
             if outcome.state == Status.OPTIMAL and _within(outcome, outcome.bound, 0.0):
                 self._proofs.appendleft((region, outcome, model.vector(outcome.values)))
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
         if outcome.state == Status.INFEASIBLE and diagnose and not (stop is not None and stop()):
-            conflicts = tuple(find_conflicts(plan, pins, seconds=self.diagnose_seconds))
+            left = _left(time_limit, began)
+            seconds = self.diagnose_seconds if left is None else min(self.diagnose_seconds, max(left, 0.5))
+            conflicts = tuple(find_conflicts(plan, pins, seconds=seconds))
         return result(outcome, conflicts)
 
     def _still_optimal(self, model: HighsModel, region: Region) -> Outcome | None:
@@ -126,16 +137,20 @@ class Session:
         return (search.relaxation() or search.construction() or search.neighbourhood()
                 or search.final_mip())
 
-    def _load(self, plan: Plan, pins: Mapping[str, int] | None) -> tuple[Formulation, HighsModel]:
+    def _load(self, plan: Plan, pins: Mapping[str, int] | None,
+              stop: Callable[[], bool] | None = None) -> tuple[Formulation, HighsModel]:
         """The loaded model with ``plan``'s parameters, rebuilt only where its structure differs
-        (:func:`~scnekit.engine.formulation.structure_key`): then bounds alone change."""
+        (:func:`~scnekit.engine.formulation.structure_key`): then bounds alone change.
+        Raises :class:`~scnekit.engine.formulation.Stopped` when ``stop`` ends a rebuild."""
         f = self._formulation
         if f is not None and self._model is not None and f.accepts(plan):
             f.apply(plan, pins)
             self._model.sync()
             return f, self._model
-        f = Formulation(plan, pins=pins)
-        self._formulation, self._model = f, HighsModel.from_formulation(f)
+        f = Formulation(plan, pins=pins, stop=stop)
+        f.checkpoint()
+        model = HighsModel.from_formulation(f)
+        self._formulation, self._model = f, model
         self._proofs.clear()
         self.rebuilds += 1
         return f, self._model
@@ -319,6 +334,11 @@ def _roadmap(plan: Plan, pins: Mapping[str, int] | None, formulation: Formulatio
     return Roadmap(plan=plan, status=status, starts=starts, gap=rel_gap, seconds=time.perf_counter() - began,
                    conflicts=conflicts, bound=outcome.bound, solver_seconds=outcome.seconds,
                    build_seconds=built, pins=dict(pins or {}))
+
+
+def _left(time_limit: float | None, began: float) -> float | None:
+    """What is left of ``time_limit`` seconds counted from ``began`` (a sliver at least)."""
+    return None if time_limit is None else max(0.01, time_limit - (time.perf_counter() - began))
 
 
 def _within(best: Outcome, bound: float | None, gap: float) -> bool:
