@@ -1,7 +1,8 @@
 """Start JupyterLab and the scnekit workshop (Voilà) as real servers on 127.0.0.1.
 
-Every server gets its own HOME and Jupyter folders under a temporary folder, an empty
-token, a free port, and is always stopped (with its kernels) when the test is done.
+Every server gets its own HOME and Jupyter folders under a temporary folder, a free
+port, and is always stopped (with its kernels) when the test is done. JupyterLab runs
+without a token; the workshop makes its own, which is in the URL it prints.
 """
 
 from __future__ import annotations
@@ -172,12 +173,12 @@ URL_LINE = re.compile(r"is served at (http://\S+)")
 
 
 @contextmanager
-def workshop(file: Path, home: Path) -> Iterator[Server]:
-    """``scnekit workshop FILE`` (Voilà), ready once it prints its URL."""
+def workshop(file: Path, home: Path, *options: str) -> Iterator[Server]:
+    """``scnekit workshop FILE [OPTIONS]`` (Voilà), ready once it prints its URL (token included)."""
     env = isolated_env(home)
     port = free_port()
     log = home / "workshop.log"
-    command = [sys.executable, "-m", "scnekit", "workshop", str(file), "--port", str(port)]
+    command = [sys.executable, "-m", "scnekit", "workshop", str(file), "--port", str(port), *options]
 
     def ready() -> str | None:
         found = URL_LINE.search(log.read_text(errors="replace"))
