@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -12,13 +13,19 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from . import load, solve
+from .cli_analyses import add_parsers as add_analysis_parsers
+from .cli_analyses import run_compare, run_sweep
 from .engine.formulation import Formulation
 from .errors import InputError, ScnekitError, UsageError
-from .export.text import text_report
+from .export.text import terminal_safe, text_report
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .model import Plan
 from .roadmap import Roadmap, Status
 
 T = TypeVar("T")
-EXIT_FOUND, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_FOUND, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_UNKNOWN, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+LIMIT_HELP = ("raise a limit on the input's size, e.g. --limit phases=1000 (repeatable; names and defaults "
+              "in docs/FORMAT.md, Limits)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,8 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     validate = sub.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("file")
+    validate.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=LIMIT_HELP)
     run = sub.add_parser("solve", help="solve a scenario and print its roadmap")
     run.add_argument("file")
+    run.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=LIMIT_HELP)
     run.add_argument("--scenario", default=None, help="scenario id (default: base)")
     run.add_argument("--format", choices=("table", "json"), default="table")
     run.add_argument("--time-limit", type=float, default=None, metavar="S",
@@ -39,52 +48,73 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="report better roadmaps on stderr as they are found "
                           "(default: when stderr is a terminal)")
+    add_analysis_parsers(sub, LIMIT_HELP)
     workshop = sub.add_parser("workshop", help="serve the dashboard of a scenario file with Voila")
     workshop.add_argument("file")
     workshop.add_argument("--port", type=int, default=8866)
     workshop.add_argument("--host", default="127.0.0.1",
                           help="address to listen on (default 127.0.0.1: this machine only)")
+    workshop.add_argument("--max-kernels", type=int, default=None, metavar="N",
+                          help="dashboards running at once, one per page load; the next is refused (default 30)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("scnekit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:  # a defect of scnekit's own: said in one line, never a traceback
+        if os.environ.get("SCNEKIT_DEBUG"):
+            raise
+        print(terminal_safe(f"scnekit: internal error ({type(err).__name__}: {err}). This is a defect in "
+                            "scnekit: please report it with the file that caused it; SCNEKIT_DEBUG=1 shows "
+                            "the traceback."), file=sys.stderr)
+        return EXIT_BUG
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         if args.command == "validate":
-            return _validate(args.file)
+            return _validate(args.file, args.limit)
         if args.command == "solve":
             return _solve(args)
+        if args.command == "compare":
+            return run_compare(args)
+        if args.command == "sweep":
+            return run_sweep(args)
         if args.command == "workshop":
             from .workshop import serve
 
-            return serve(args.file, host=args.host, port=args.port)
-    except InputError as err:
-        print(f"scnekit: {err}", file=sys.stderr)
-        return EXIT_INPUT
-    except UsageError as err:
-        print(f"scnekit: {err}", file=sys.stderr)
+            return serve(args.file, host=args.host, port=args.port, max_kernels=args.max_kernels)
+    except (InputError, UsageError) as err:
+        print(terminal_safe(f"scnekit: {err}"), file=sys.stderr)
         return EXIT_INPUT
     except ScnekitError as err:
-        print(f"scnekit: {err}", file=sys.stderr)
+        print(terminal_safe(f"scnekit: {err}"), file=sys.stderr)
         return EXIT_UNKNOWN
     return EXIT_INPUT
 
 
-def _validate(file: str) -> int:
-    plan = load(file)
+def _validate(file: str, limits: list[str]) -> int:
+    plan = load(file, limits=DEFAULT_LIMITS.with_options(limits))
     scenarios = ", ".join(plan.scenario_ids)
-    print(f"{file}: valid scenario file '{plan.name}': {len(plan.parties)} parties, "
-          f"{len(plan.measures)} measures, {len(plan.links)} links, {len(plan.milestones)} milestones, "
-          f"{plan.phases} phases; scenarios: {scenarios}")
+    print(terminal_safe(f"{file}: valid scenario file '{plan.name}': {len(plan.parties)} parties, "
+                        f"{len(plan.measures)} measures, {len(plan.links)} links, {len(plan.milestones)} "
+                        f"milestones, {plan.phases} phases; scenarios: {scenarios}"))
     return EXIT_FOUND
 
 
 def _solve(args: argparse.Namespace) -> int:
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise UsageError("--time-limit must be a positive number of seconds")
-    plan = load(args.file)
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise UsageError(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
+    if not (math.isfinite(args.gap) and 0 <= args.gap < 1):
+        raise UsageError(f"--gap must be a fraction from 0 to 1, got {args.gap}")
+    plan = load(args.file, limits=DEFAULT_LIMITS.with_options(args.limit))
     if args.mps:
-        Formulation(plan.scenario(args.scenario)).problem.writeMPS(args.mps, with_objsense=True)
+        _write_mps(plan.scenario(args.scenario), args.mps)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     with Interruption() as interruption:
         roadmap = interruption.run(lambda: solve(plan, args.scenario, args.time_limit, gap=args.gap,
@@ -95,12 +125,20 @@ def _solve(args: argparse.Namespace) -> int:
               + ("the best roadmap found follows" if roadmap.is_ok else "no roadmap had been found yet"),
               file=sys.stderr)
     if args.format == "json":
-        print(json.dumps(roadmap.to_dict(), indent=2))
+        print(json.dumps(roadmap.to_dict(), indent=2))  # ASCII: control characters escaped
     else:
-        print(text_report(roadmap), end="")
+        print(terminal_safe(text_report(roadmap)), end="")
     if roadmap.is_ok:
         return EXIT_FOUND
     return EXIT_INFEASIBLE if roadmap.status == Status.INFEASIBLE else EXIT_UNKNOWN
+
+
+def _write_mps(plan: Plan, path: str) -> None:
+    """The model as an MPS file; a path that cannot be written is a usage error."""
+    try:
+        Formulation(plan).problem.writeMPS(path, with_objsense=True)
+    except OSError as err:
+        raise UsageError(f"--mps {path}: cannot write the model there ({err.strerror or err})") from None
 
 
 def _report_progress(roadmap: Roadmap) -> None:
