@@ -5,7 +5,7 @@ Every problem is collected with its field path; one :class:`InputError` lists th
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -76,6 +76,16 @@ def check_variant(plan: Plan, scenario: Scenario) -> None:
         parser._set_path(key, f"set['{key}']", plan.document)
     if not parser.problems:
         parser._check_effective([scenario], plan.document)
+    if parser.problems:
+        raise InputError(parser.problems)
+
+
+def check_set_paths(plan: Plan, paths: Iterable[str], where: str = "set") -> None:
+    """Raise one :class:`InputError` naming every ``set`` path of ``paths`` that names
+    nothing in ``plan``'s document (FORMAT.md section 1)."""
+    parser = _Parser(plan.path, plan.limits)
+    for key in paths:
+        parser._set_path(key, f"{where} {key}", plan.document)
     if parser.problems:
         raise InputError(parser.problems)
 

@@ -1,0 +1,121 @@
+"""The CLI's analysis commands (ANALYSIS.md): ``scnekit compare`` and ``scnekit sweep``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from .analysis.compare import compare, exit_status
+from .analysis.sweep import SweepInterrupted, output_format, sweep, write_rows
+from .errors import UsageError
+from .export.text import terminal_safe
+from .fileformat.documents import read_document
+from .fileformat.validate import parse_plan
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .model import Plan
+from .roadmap import Status
+
+EXIT = {Status.OPTIMAL: 0, Status.FEASIBLE: 0, Status.INFEASIBLE: 1, Status.UNKNOWN: 3}
+EXIT_INTERRUPTED = 130
+
+
+def add_parsers(sub: Any, limit_help: str) -> None:
+    """Add ``compare`` and ``sweep`` to the CLI's subcommands."""
+    comp = sub.add_parser("compare", help="solve several scenarios and say what changes between them")
+    comp.add_argument("file")
+    comp.add_argument("--scenarios", default="all", help="ids separated by commas, or all (default; base first)")
+    comp.add_argument("--format", choices=("table", "json"), default="table")
+    comp.add_argument("--time-limit", type=float, default=None, metavar="S", help="for each scenario's solve")
+    comp.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=limit_help)
+    run = sub.add_parser("sweep", help="solve every combination of varied values, one row per variant")
+    run.add_argument("file")
+    run.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
+                     help="a set path and its values: 1,2,5 or start:stop:step (stop included); repeatable")
+    run.add_argument("--scenarios", default=None, help="ids separated by commas, or all (default: base)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="local worker processes (default: one per core)")
+    where.add_argument("--dask", default=None, metavar="ADDRESS",
+                       help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786 (needs scnekit[cluster])")
+    run.add_argument("--time-limit", type=float, default=None, metavar="S", help="for each variant's solve")
+    run.add_argument("--out", required=True, metavar="FILE", help="results: .csv, .parquet or .jsonl")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="a progress bar on stderr (default: when stderr is a terminal)")
+    run.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=limit_help)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    plan = _load(args.file, args.limit)
+    result = compare(plan, args.scenarios, time_limit=args.time_limit)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        lines = [f"{plan.name}: {len(result.roadmaps)} scenarios compared with '{result.reference}'"]
+        for sid, roadmap in result.roadmaps.items():
+            found = f"objective {roadmap.objective:g}" if roadmap.is_ok else "no roadmap"
+            lines.append(f"  {sid}: {roadmap.status}, {found}")
+            lines += [f"      [{c.rule}] {c.detail}" for c in roadmap.conflicts]
+        lines += ["", *result.sentences()]
+        print(terminal_safe("\n".join(lines)))
+    return EXIT[exit_status(list(result.roadmaps.values()))]
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    plan = _load(args.file, args.limit)
+    vary = dict(_vary(args.vary))
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers takes a whole number of at least 1, got {args.workers}")
+    output_format(args.out)  # before hours of solving, not after
+    client = _client(args.dask) if args.dask else None
+    try:
+        rows = sweep(plan, vary, scenarios=args.scenarios, executor=client, time_limit=args.time_limit,
+                     progress=args.progress, workers=args.workers)
+    except SweepInterrupted as stop:
+        write_rows(stop.rows, args.out)
+        print(f"scnekit: interrupted; the {len(stop.rows)} variants solved so far are in {args.out}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if client is not None:
+            client.close()
+    write_rows(rows, args.out)
+    counts = rows["status"].value_counts()
+    said = ", ".join(f"{n} {status}" for status, n in counts.items())
+    print(terminal_safe(f"{plan.name}: {len(rows)} variants ({said}) written to {args.out}"))
+    found = {Status(s) for s in rows["status"] if s in set(Status)}
+    return EXIT[exit_status_of(found)]
+
+
+def exit_status_of(statuses: set[Status]) -> Status:
+    """A sweep answers when any variant found a roadmap (exit 0)."""
+    if any(s.found for s in statuses):
+        return Status.OPTIMAL
+    return Status.UNKNOWN if Status.UNKNOWN in statuses else Status.INFEASIBLE
+
+
+def _load(file: str, limits: list[str]) -> Plan:
+    chosen = DEFAULT_LIMITS.with_options(limits)
+    return parse_plan(read_document(file, chosen), file, chosen)
+
+
+def _vary(options: Iterable[str]) -> Iterable[tuple[str, str]]:
+    for option in options:
+        path, sep, values = option.partition("=")
+        if not sep or not path.strip() or not values.strip():
+            raise UsageError(f"--vary takes PATH=VALUES, e.g. rules.max_exposure=1:6:1; got {option!r}")
+        yield path.strip(), values.strip()
+
+
+def _client(address: str) -> Any:
+    """A Dask client connected to ``address``; a usage error when Dask or the cluster is missing."""
+    try:
+        from distributed import Client
+    except ImportError as err:
+        raise UsageError("--dask needs Dask: pip install 'scnekit[cluster]'") from err
+    try:
+        return Client(address, timeout="10s")  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as err:
+        raise UsageError(f"--dask {address}: no Dask scheduler answers there ({err})") from None
