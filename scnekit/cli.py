@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     workshop.add_argument("--port", type=int, default=8866)
     workshop.add_argument("--host", default="127.0.0.1",
                           help="address to listen on (default 127.0.0.1: this machine only)")
+    workshop.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=LIMIT_HELP)
     workshop.add_argument("--max-kernels", type=int, default=None, metavar="N",
                           help="dashboards running at once, one per page load; the next is refused (default 30)")
     return parser
@@ -88,7 +89,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "workshop":
             from .workshop import serve
 
-            return serve(args.file, host=args.host, port=args.port, max_kernels=args.max_kernels)
+            return serve(args.file, host=args.host, port=args.port, max_kernels=args.max_kernels,
+                         limits=args.limit)
     except (InputError, UsageError) as err:
         print(terminal_safe(f"scnekit: {err}"), file=sys.stderr)
         return EXIT_INPUT

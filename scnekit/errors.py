@@ -23,9 +23,10 @@ class Problem:
     file: str | None = None
 
     def __str__(self) -> str:
+        """One line, whatever the file's texts hold (their line breaks are shown as ``\\n``)."""
         where = f"{self.file}: " if self.file else ""
         field = f"{self.path}: " if self.path else ""
-        return f"{where}{field}{self.message}"
+        return f"{where}{field}{self.message}".replace("\r", "\\r").replace("\n", "\\n")
 
 
 class InputError(ScnekitError):

@@ -45,7 +45,8 @@ class Limits:
                 f"or scnekit.load(..., limits=Limits({name}=N))")
 
     def with_options(self, options: list[str]) -> Limits:
-        """These limits with ``NAME=N`` options applied (the CLI's ``--limit``)."""
+        """These limits with ``NAME=N`` options applied (the CLI's ``--limit``), each at most
+        :data:`CEILINGS` (past them the machine, not the file, would give way)."""
         known = {f.name for f in fields(self)}
         changes: dict[str, int] = {}
         for option in options:
@@ -57,13 +58,17 @@ class Limits:
                 number = int(value.replace("_", ""))
             except ValueError:
                 number = 0
-            if number < 1:
-                raise UsageError(f"--limit {name} takes a whole number of at least 1, got {value!r}")
+            if number < 1 or number > CEILINGS.get(name, 10**9):
+                raise UsageError(f"--limit {name} takes a whole number from 1 to {CEILINGS.get(name, 10**9):,}, "
+                                 f"got {value!r}")
             changes[name] = number
         return replace(self, **changes)
 
 
 DEFAULT = Limits()
+#: The most ``--limit`` may raise a limit to: beyond, Python's own recursion or the
+#: machine's memory would fail before scnekit could say why.
+CEILINGS = {"depth": 200, "file_bytes": 2_000_000_000}
 
 #: The largest magnitude a number in a scenario may have (costs, values, limits, phases);
 #: far beyond any plan, and small enough for the solver's floating point.
@@ -79,4 +84,13 @@ _SHORT.maxlevel = 2
 def shown(value: Any) -> str:
     """A value as it may appear in an error message: its repr, cut short (a huge or
     deeply shared value is never formatted in full)."""
-    return _SHORT.repr(value)
+    try:
+        return _SHORT.repr(value)
+    except (ValueError, RecursionError):  # an integer too long to print, a value that contains itself
+        return f"a {type(value).__name__} too large to show"
+
+
+def inline(text: str, most: int = 200) -> str:
+    """A user's text inside a one-line message: line breaks shown as ``\\n``, cut at ``most``."""
+    short = text if len(text) <= most else text[:most] + "..."
+    return short.replace("\r", "\\r").replace("\n", "\\n")

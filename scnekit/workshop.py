@@ -38,6 +38,7 @@ from typing import Any
 
 from . import load
 from .errors import UsageError
+from .limits import DEFAULT as DEFAULT_LIMITS
 
 #: The dashboard's only code cell; ``examples/workshop.ipynb`` holds the same source.
 DASHBOARD_SOURCE = '''\
@@ -49,9 +50,10 @@ import scnekit
 from scnekit.widgets import Explorer
 
 file = os.environ.get("SCNEKIT_FILE", "syria_scne.yaml")
+raised = [option for option in os.environ.get("SCNEKIT_LIMITS", "").split(",") if option]
 try:
-    explorer = Explorer(scnekit.load(file))
-except scnekit.InputError as err:
+    explorer = Explorer(scnekit.load(file, limits=scnekit.Limits().with_options(raised)))
+except scnekit.ScnekitError as err:
     print(err)
 else:
     display(explorer)'''
@@ -156,16 +158,21 @@ def voila_config(host: str, port: int, token: str, max_kernels: int) -> dict[str
 
 
 def serve(file: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8866,
-          max_kernels: int | None = None) -> int:
+          max_kernels: int | None = None, limits: list[str] | None = None) -> int:
     """Validate ``file`` and serve its dashboard with Voilà until Ctrl-C; returns an exit code.
 
-    ``max_kernels`` (default :data:`DEFAULT_MAX_KERNELS`) bounds the kernels running at once.
+    ``max_kernels`` (default :data:`DEFAULT_MAX_KERNELS`) bounds the kernels running at once;
+    ``limits`` are ``NAME=N`` raises of the input limits (the CLI's ``--limit``), for the
+    file and for every page's explorer.
     Raises :class:`~scnekit.errors.InputError` for an invalid file and
     :class:`~scnekit.errors.UsageError` when Voilà is missing, the port is taken or
     ``max_kernels`` is below 1.
     """
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port must be from 1 to 65535, got {port}")
     path = Path(file).resolve()
-    plan = load(path)
+    raised = list(limits or [])
+    plan = load(path, limits=DEFAULT_LIMITS.with_options(raised))
     max_kernels = DEFAULT_MAX_KERNELS if max_kernels is None else max_kernels
     if max_kernels < 1:
         raise UsageError("--max-kernels must be at least 1")
@@ -176,7 +183,8 @@ def serve(file: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 886
         notebook = prepare(Path(tmp))
         config = voila_config(host, port, token, max_kernels)
         (Path(tmp) / "voila.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
-        env = {**os.environ, "SCNEKIT_FILE": str(path), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        env = {**os.environ, "SCNEKIT_FILE": str(path), "SCNEKIT_LIMITS": ",".join(raised),
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                "JUPYTER_PATH": os.pathsep.join(p for p in (tmp, os.environ.get("JUPYTER_PATH")) if p)}
         with _stopped_on_sigterm():
             proc = subprocess.Popen(voila_command(notebook, host, port), env=env)

@@ -105,7 +105,7 @@ def test_long_ids_and_texts_are_refused_with_their_path() -> None:
 def test_endless_and_oversized_files_are_refused_unread(tmp_path: Path) -> None:
     if Path("/dev/zero").exists():
         began = time.perf_counter()
-        with pytest.raises(scnekit.InputError, match="larger than"):
+        with pytest.raises(scnekit.InputError, match="not a regular file"):
             scnekit.load("/dev/zero")
         assert time.perf_counter() - began < 10
     big = tmp_path / "big.yaml"
@@ -216,3 +216,73 @@ def test_a_defect_is_one_line_and_its_own_exit_status() -> None:
 
 def test_the_example_still_validates_under_the_default_limits() -> None:
     assert len(scnekit.load(EXAMPLE).measures) == 49
+
+
+def test_a_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "plan.yaml"
+    os.mkfifo(fifo)
+    began = time.perf_counter()
+    with pytest.raises(scnekit.InputError, match="not a regular file"):
+        scnekit.load(fifo)
+    assert time.perf_counter() - began < 5
+
+
+@pytest.mark.parametrize("value", ["!!int abc", "!!float abc", "!!timestamp abc", "!!bool maybe", "!!int ''",
+                                   "1" * 5000, "1:" + "59:" * 3000 + "59"])
+def test_values_yaml_cannot_build_are_input_errors(value: str) -> None:
+    began = time.perf_counter()
+    text = SMALL.read_text().replace("scnekit: 1", "scnekit: 1\ndescription: " + value, 1)
+    with pytest.raises(scnekit.InputError):
+        scnekit.loads(parse_text(text, "tags.yaml"), "tags.yaml")
+    assert time.perf_counter() - began < 5
+
+
+def test_an_alias_to_a_long_text_counts_its_characters() -> None:
+    text = "t: &t " + "x" * 9_000 + "\ntags: [" + ", ".join(["*t"] * 3_000) + "]\n"
+    found = problems_of(text)
+    assert any("characters" in p.message for p in found)
+
+
+def test_ids_with_a_line_break_are_not_ids() -> None:
+    doc = small_doc()
+    doc["measures"][0]["id"] = doc["measures"][0]["id"] + "\n"
+    with pytest.raises(scnekit.InputError) as err:
+        scnekit.loads(doc)
+    assert "measures[0].id" in str(err.value) and "\n" not in str(err.value).split("\n", 1)[1].replace(
+        "\n  - ", "")
+
+
+def test_cycle_reports_stay_short_on_long_chains() -> None:
+    n = 2_000
+    doc = {"scnekit": 1, "name": "cycles", "horizon": {"phases": 3}, "parties": [{"id": "a"}],
+           "measures": [{"id": f"m{i:05d}" + "x" * 100, "title": "m", "by": "a",
+                         "requires": [f"m{(i + 1) % n:05d}" + "x" * 100, "m00000" + "x" * 100] if i else
+                         [f"m{1:05d}" + "x" * 100]}
+                        for i in range(n)]}
+    began = time.perf_counter()
+    with pytest.raises(scnekit.InputError) as err:
+        scnekit.loads(doc)
+    assert time.perf_counter() - began < 10
+    assert len(str(err.value)) < 100_000
+
+
+def test_suggestions_stay_quick_among_many_ids() -> None:
+    n = 5_000
+    doc = {"scnekit": 1, "name": "typos", "horizon": {"phases": 3}, "parties": [{"id": "a"}],
+           "measures": [{"id": f"abab{i:07d}", "title": "m", "by": "a",
+                         **({"requires": [f"abab{i:07d}x"]} if i < 60 else {})} for i in range(n)]}
+    began = time.perf_counter()
+    with pytest.raises(scnekit.InputError):
+        scnekit.loads(doc)
+    assert time.perf_counter() - began < 10
+
+
+def test_scenarios_cost_what_they_change() -> None:
+    n, scenarios = 5_000, 60
+    doc = {"scnekit": 1, "name": "many", "horizon": {"phases": 3}, "parties": [{"id": "a"}],
+           "measures": [{"id": f"m{i}", "title": "m", "by": "a"} for i in range(n)],
+           "scenarios": [{"id": f"s{j}", "set": {f"measures.m{j}.cost": 2}} for j in range(scenarios)]}
+    began = time.perf_counter()
+    plan = scnekit.loads(doc)
+    assert len(plan.scenarios) == scenarios
+    assert time.perf_counter() - began < 20

@@ -9,13 +9,18 @@ from scnekit.roadmap import Roadmap, Status
 # C0 and C1 control characters (but newline and tab), and the format characters that
 # reorder or hide text (bidirectional overrides, zero-width joiners): what a crafted
 # scenario file could use to clear a terminal or fake what it shows
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                     "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f]")
 
 
 def terminal_safe(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``), never sent raw."""
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                       else f"\\u{ord(m.group()):04x}", text)
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _width(values: list[str], floor: int = 0) -> int:

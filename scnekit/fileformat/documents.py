@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
 from scnekit.errors import InputError, Problem
-from scnekit.limits import DEFAULT, Limits, shown
+from scnekit.limits import DEFAULT, Limits, inline, shown
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where built
 
@@ -55,7 +56,11 @@ def parse_text(text: str, file: str | None = None, kind: str = "yaml", limits: L
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
-        raise InputError([Problem("", f"not valid YAML: {message}", file)]) from None
+        raise InputError([Problem("", f"not valid YAML: {inline(message)}", file)]) from None
+    except (ValueError, TypeError, IndexError, AttributeError, KeyError, OverflowError) as exc:
+        # PyYAML's constructors on values they cannot read (a tag such as !!int abc, an
+        # integer of thousands of digits)
+        raise InputError([Problem("", f"a value cannot be read: {inline(str(exc))[:300]}", file)]) from None
     except RecursionError:
         raise InputError([Problem("", f"nested too deeply: {limits.hint('depth')}", file)]) from None
     finally:
@@ -77,8 +82,16 @@ def _parse_json(text: str, file: str | None, limits: Limits) -> Any:
         raise InputError([Problem("", f"not valid JSON: {exc}", file)]) from None
     except RecursionError:
         raise InputError([Problem("", f"nested too deeply: {limits.hint('depth')}", file)]) from None
-    _check_size(data, _data_children, file, limits)
+    _check_size(data, _data_children, file, limits, _data_length)
     return data
+
+
+def _yaml_length(node: Any) -> int:
+    return len(node.value) if isinstance(node, yaml.ScalarNode) else 0
+
+
+def _data_length(value: Any) -> int:
+    return len(value) if isinstance(value, str) else 0
 
 
 def _yaml_children(node: Any) -> list[Any]:
@@ -89,6 +102,11 @@ def _yaml_children(node: Any) -> list[Any]:
     return []
 
 
+def _scalar(node: Any) -> bool:
+    """Whether a node is a value (not a mapping or a list): it adds no level of nesting."""
+    return not isinstance(node, (yaml.MappingNode, yaml.SequenceNode, dict, list))
+
+
 def _data_children(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return [*value.keys(), *value.values()]
@@ -97,11 +115,16 @@ def _data_children(value: Any) -> list[Any]:
     return []
 
 
-def _check_size(root: Any, children: Callable[[Any], list[Any]], file: str | None, limits: Limits) -> None:
-    """Refuse a document nested deeper than ``limits.depth`` or holding more than
-    ``limits.nodes`` values, counting a shared node (a YAML alias) once per use: linear in
-    the composed document, however far its aliases would expand."""
+def _check_size(root: Any, children: Callable[[Any], list[Any]], file: str | None, limits: Limits,
+                length: Callable[[Any], int] | None = None) -> None:
+    """Refuse a document nested deeper than ``limits.depth`` levels of mappings and lists,
+    holding more than ``limits.nodes`` values, with a value longer than
+    ``limits.text_length``, or spelling out more than ``limits.file_bytes`` characters,
+    counting a shared node (a YAML alias) once per use: linear in the composed document,
+    however far its aliases would expand."""
+    length = length or _yaml_length
     size: dict[int, int] = {}
+    chars: dict[int, int] = {}
     depth: dict[int, int] = {}
     open_: set[int] = set()
     stack: list[tuple[Any, bool]] = [(root, False)]
@@ -112,10 +135,18 @@ def _check_size(root: Any, children: Callable[[Any], list[Any]], file: str | Non
         if finished:
             open_.discard(key)
             size[key] = 1 + sum(size[id(c)] for c in parts)
-            depth[key] = 1 + max((depth[id(c)] for c in parts), default=0)
+            chars[key] = length(node) + sum(chars[id(c)] for c in parts)
+            depth[key] = (0 if _scalar(node) else 1) + max((depth[id(c)] for c in parts), default=0)
+            if length(node) > limits.text_length:
+                raise InputError([Problem("", f"holds a value of {length(node):,} characters: "
+                                              f"{limits.hint('text_length')}", file)])
             if size[key] > limits.nodes:
                 raise InputError([Problem("", f"holds more than {limits.nodes:,} values (YAML aliases "
                                               f"counted where they are used): {limits.hint('nodes')}", file)])
+            if chars[key] > limits.file_bytes:
+                raise InputError([Problem("", f"spells out more than {limits.file_bytes:,} characters (YAML "
+                                              f"aliases counted where they are used): {limits.hint('file_bytes')}",
+                                          file)])
             if depth[key] > limits.depth:
                 raise InputError([Problem("", f"nested more than {limits.depth} levels deep: "
                                               f"{limits.hint('depth')}", file)])
@@ -127,18 +158,22 @@ def _check_size(root: Any, children: Callable[[Any], list[Any]], file: str | Non
         open_.add(key)
         stack.append((node, True))
         stack.extend((c, False) for c in parts if id(c) not in size)
-        if len(open_) > limits.depth:
+        if len(open_) > limits.depth + 1:
             raise InputError([Problem("", f"nested more than {limits.depth} levels deep: "
                                           f"{limits.hint('depth')}", file)])
 
 
 def read_document(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Any:
-    """Read a YAML or JSON document (JSON when the name ends in ``.json``), at most
-    ``limits.file_bytes`` of it: a larger file, or an endless one, is refused unread."""
+    """Read a YAML or JSON document (JSON when the name ends in ``.json``) from a regular
+    file, at most ``limits.file_bytes`` of it: a larger file is refused unread, and so is
+    a pipe or a device (which could block or never end)."""
     file = str(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+            raise InputError([Problem("", "is not a regular file (a pipe, a device or a socket); "
+                                          "save the scenario to a file first", file)])
         with open(path, "rb") as handle:
-            data = handle.read(limits.file_bytes + 1)
+            data = _read_at_most(handle, limits.file_bytes + 1)
     except FileNotFoundError:
         raise InputError([Problem("", "no such file", file)]) from None
     except IsADirectoryError:
@@ -154,6 +189,19 @@ def read_document(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Any
         raise InputError([Problem("", "not a UTF-8 text file", file)]) from None
     kind = "json" if file.lower().endswith(".json") else "yaml"
     return parse_text(text, file, kind, limits)
+
+
+def _read_at_most(handle: Any, count: int, chunk: int = 1 << 20) -> bytes:
+    """Up to ``count`` bytes, read a chunk at a time (never a buffer of ``count`` at once)."""
+    parts: list[bytes] = []
+    left = count
+    while left > 0:
+        part = handle.read(min(chunk, left))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def dump_document(document: Any, kind: str = "yaml") -> str:

@@ -9,13 +9,14 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from scnekit.errors import Problem
-from scnekit.limits import DEFAULT, MAX_NUMBER, Limits, shown
+from scnekit.limits import DEFAULT, MAX_NUMBER, Limits, inline, shown
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")  # the whole id: use fullmatch
 _MISSING = object()
 # "did you mean ...?" is looked up for this many problems at most: each look-up compares
 # with every known name, and a broken file can have thousands of problems
-HINTS = 50
+HINTS = 20
+HINT_CANDIDATES = 2_000  # more known names than this: no suggestion (each costs a comparison with all)
 
 
 def describe(value: Any) -> str:
@@ -44,9 +45,9 @@ class FieldReader:
         self.problems: list[Problem] = []
         self._hints = 0
 
-    def _close_match(self, word: str, candidates: Iterable[str]) -> str | None:
+    def _close_match(self, word: str, candidates: Collection[str]) -> str | None:
         """The candidate nearest ``word``, for the first :data:`HINTS` problems."""
-        if self._hints >= HINTS:
+        if self._hints >= HINTS or len(candidates) > HINT_CANDIDATES:
             return None
         self._hints += 1
         found = difflib.get_close_matches(word[:200], sorted(candidates), n=1)
@@ -66,7 +67,7 @@ class FieldReader:
                 hint = self._close_match(str(key), allowed)
                 listed = ", ".join(list(allowed)[:20]) + (", ..." if len(allowed) > 20 else "")
                 extra = f"; did you mean '{hint}'?" if hint else f"; allowed: {listed}"
-                self.problem(_join(path, shown(key) if not isinstance(key, str) else key[:200]),
+                self.problem(_join(path, shown(key) if not isinstance(key, str) else inline(key)),
                              f"unknown key{extra}")
         return node
 
@@ -105,7 +106,7 @@ class FieldReader:
         if len(value) > self.limits.id_length:
             self.problem(path, f"an id of {len(value):,} characters: {self.limits.hint('id_length')}")
             return None
-        if not ID_PATTERN.match(value):
+        if not ID_PATTERN.fullmatch(value):
             self.problem(path, f"{shown(value)} is not a valid id (lower-case letters, digits, '_' and '-', "
                                "starting with a letter or digit)")
             return None
@@ -117,7 +118,9 @@ class FieldReader:
             return default
         return self.number_value(value, _join(path, key), default)
 
-    def number_value(self, value: Any, path: str, default: float = 0.0) -> float:
+    def number_value(self, value: Any, path: str, default: float = 0.0, *, negative: bool = False) -> float:
+        """A finite number of at most :data:`MAX_NUMBER` in magnitude, not negative unless
+        ``negative`` (a rule such as ``min_stake`` may ask for a loss it tolerates)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.problem(path, f"must be a number, got {describe(value)}")
             return default
@@ -127,10 +130,10 @@ class FieldReader:
         if not math.isfinite(value):
             self.problem(path, "must be a finite number")
             return default
-        if value < 0:
+        if value < 0 and not negative:
             self.problem(path, f"must not be negative, got {value}")
             return default
-        if value > MAX_NUMBER:
+        if abs(value) > MAX_NUMBER:
             self.problem(path, f"must be at most {MAX_NUMBER:g}")
             return default
         return float(value)

@@ -31,6 +31,8 @@ from scnekit.model import (
 from .fields import ID_PATTERN, FieldReader
 from .overrides import apply_overrides
 
+#: cycles of ``requires`` reported at the most (each one found costs its length)
+CYCLES = 20
 TOP_KEYS = ("scnekit", "name", "description", "horizon", "parties", "measures", "links",
             "milestones", "rules", "objective", "scenarios")
 HORIZON_KEYS = ("phases", "labels", "capacity")
@@ -42,7 +44,7 @@ MEASURE_KEYS = ("id", "title", "category", "by", "cost", "to", "duration", "earl
                 "mandatory", "requires", "tags", "source", "notes")
 LINK_KEYS = ("kind", "measures", "within")
 MILESTONE_KEYS = ("id", "title", *MILESTONE_MODES, "deadline", "weight", "notes", "source")
-RULES_KEYS = ("max_exposure", "min_received", "balance")
+RULES_KEYS = ("max_exposure", "min_received", "balance", "min_stake")
 OBJECTIVE_KEYS = ("benefit", "milestones")
 SCENARIO_KEYS = ("id", "description", "notes", "unavailable", "set")
 SET_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -91,9 +93,14 @@ def check_set_paths(plan: Plan, paths: Iterable[str], where: str = "set") -> Non
 
 
 class _Parser(FieldReader):
-    def __init__(self, file: str | None = None, limits: Limits = DEFAULT) -> None:
+    def __init__(self, file: str | None = None, limits: Limits = DEFAULT,
+                 reuse: Mapping[int, Measure] | None = None) -> None:
+        """``reuse``: measures already validated, by the identity of their mapping in the
+        document: a scenario's effective document shares the items it does not change."""
         super().__init__(file, limits)
         self._known: dict[tuple[int, str], set[str]] = {}
+        self._reuse = reuse or {}
+        self.parsed: dict[int, Measure] = {}
 
     def plan(self, document: Any, *, check_scenarios: bool, scenario_id: str = "base",
              unavailable: frozenset[str] = frozenset(),
@@ -204,7 +211,7 @@ class _Parser(FieldReader):
             p = self.mapping(node, path, PARTY_KEYS)
             if p is None:
                 continue
-            ident = p.get("id") if ID_PATTERN.match(str(p.get("id", ""))) else None
+            ident = _id_of(p)
             if "id" not in p:
                 self.problem(f"{path}.id", "required field is missing")
             kind = _member(PartyKind, p.get("kind", PartyKind.AREA))
@@ -227,13 +234,16 @@ class _Parser(FieldReader):
             return ()
         out = []
         for i, node in enumerate(self.sequence(doc["measures"], "measures", 1)):
+            if id(node) in self._reuse:
+                out.append(self._reuse[id(node)])
+                continue
             path = f"measures[{i}]"
             m = self.mapping(node, path, MEASURE_KEYS)
             if m is None:
                 continue
             if "id" not in m:
                 self.problem(f"{path}.id", "required field is missing")
-            ident = m.get("id") if ID_PATTERN.match(str(m.get("id", ""))) else None
+            ident = _id_of(m)
             by = None
             if "by" not in m:
                 self.problem(f"{path}.by", "required field is missing")
@@ -261,6 +271,7 @@ class _Parser(FieldReader):
                 requires=requires, category=self.text(m, "category", path), tags=self.texts(m, "tags", path),
                 source=self.text(m, "source", path), notes=self.text(m, "notes", path))
             out.append(measure)
+            self.parsed[id(node)] = measure
         self._cycles(out)
         return tuple(out)
 
@@ -285,13 +296,15 @@ class _Parser(FieldReader):
                     done = trail.pop()
                     del place[done]
                     state[done] = 2
-                elif state.get(nxt) == 1:
+                elif state.get(nxt) == 1 and len(reported) < CYCLES:
                     cycle = [*trail[place[nxt]:], nxt]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
+                        shown_ids = cycle if len(cycle) <= 12 else [*cycle[:5], f"... {len(cycle) - 10} more ...",
+                                                                    *cycle[-5:]]
                         self.problem(f"measures[{index[nxt]}].requires",
-                                     "requires forms a cycle: " + " -> ".join(cycle))
+                                     f"requires forms a cycle of {len(cycle) - 1} measures: " + " -> ".join(shown_ids))
                 elif nxt in requires and nxt not in state:
                     state[nxt] = 1
                     place[nxt] = len(trail)
@@ -333,7 +346,7 @@ class _Parser(FieldReader):
                 continue
             if "id" not in k:
                 self.problem(f"{path}.id", "required field is missing")
-            ident = k.get("id") if ID_PATTERN.match(str(k.get("id", ""))) else None
+            ident = _id_of(k)
             forms = [f for f in MILESTONE_MODES if f in k]
             if len(forms) != 1:
                 self.problem(path, "must have exactly one of all, any, at_least"
@@ -373,17 +386,9 @@ class _Parser(FieldReader):
         r = self.mapping(node, "rules", RULES_KEYS)
         if r is None:
             return Rules()
-        default: float | None = None
-        by_party: dict[str, float] = {}
-        mx = r.get("max_exposure")
-        if isinstance(mx, dict):
-            for key, value in (self.mapping(mx, "rules.max_exposure", [*party_ids, "default"]) or {}).items():
-                if key == "default":
-                    default = self.number_value(value, "rules.max_exposure.default")
-                elif key in party_ids:
-                    by_party[key] = self.number_value(value, f"rules.max_exposure.{key}")
-        elif mx is not None:
-            default = self.number_value(mx, "rules.max_exposure")
+        default, by_party = self._per_party(r.get("max_exposure"), "rules.max_exposure", party_ids)
+        stake_default, stake_by_party = self._per_party(r.get("min_stake"), "rules.min_stake", party_ids,
+                                                        negative=True)
         min_received: dict[str, float] = {}
         if r.get("min_received") is not None:
             for key, value in (self.mapping(r["min_received"], "rules.min_received", party_ids) or {}).items():
@@ -401,7 +406,22 @@ class _Parser(FieldReader):
                     self.problem("rules.balance.max_gap", "required field is missing")
                 balance = Balance(among=among, max_gap=self.number(b, "max_gap", "rules.balance", 0.0))
         return Rules(exposure_default=default, exposure_by_party=by_party, min_received=min_received,
-                     balance=balance)
+                     balance=balance, stake_default=stake_default, stake_by_party=stake_by_party)
+
+    def _per_party(self, node: Any, path: str, party_ids: Collection[str], *,
+                   negative: bool = False) -> tuple[float | None, dict[str, float]]:
+        """A rule given as one number for every party or as ``{party: n, ..., default: n}``."""
+        default: float | None = None
+        by_party: dict[str, float] = {}
+        if isinstance(node, dict):
+            for key, value in (self.mapping(node, path, [*party_ids, "default"]) or {}).items():
+                if key == "default":
+                    default = self.number_value(value, f"{path}.default", negative=negative)
+                elif key in party_ids:
+                    by_party[key] = self.number_value(value, f"{path}.{key}", negative=negative)
+        elif node is not None:
+            default = self.number_value(node, path, negative=negative)
+        return default, by_party
 
     def _objective(self, node: Any) -> Objective:
         if node is None:
@@ -425,7 +445,8 @@ class _Parser(FieldReader):
                 continue
             if "id" not in s:
                 self.problem(f"{path}.id", "required field is missing")
-            ident = s.get("id") if s.get("id") in ids else None
+            ident = _id_of(s)
+            ident = ident if ident in ids else None
             if s.get("id") == "base":
                 self.problem(f"{path}.id", "'base' is reserved for the model as written")
                 ident = None
@@ -439,7 +460,8 @@ class _Parser(FieldReader):
                 else:
                     overrides = dict(set_node)
                     for key in overrides:
-                        self._set_path(key, f"{path}.set['{key}']", document)
+                        self._set_path(key, f"{path}.set[{shown(key)}]", document)
+            self.text(s, "notes", path)
             scenario = Scenario(id=ident or "", description=self.text(s, "description", path),
                                 unavailable=unavailable, set=overrides)
             if ident is not None:
@@ -453,8 +475,8 @@ class _Parser(FieldReader):
         key = (id(document), section)
         if key not in self._known:
             items = document.get(section) if isinstance(document, dict) else None
-            self._known[key] = {item["id"] for item in items or [] if isinstance(item, dict)
-                                and isinstance(item.get("id"), str)}
+            self._known[key] = {item["id"] for item in (items if isinstance(items, list) else [])
+                                if isinstance(item, dict) and isinstance(item.get("id"), str)}
         return self._known[key]
 
     def _set_path(self, key: Any, path: str, document: Any) -> None:
@@ -485,10 +507,15 @@ class _Parser(FieldReader):
             self.problem(path, f"names nothing: '{field}' is not a field of {section}")
 
     def _check_effective(self, scenarios: list[Scenario], document: Any) -> None:
+        """Validate each scenario's effective document. The measures a scenario leaves as they
+        are were validated with the base (the same phases and ids), so they are taken as they
+        are: a scenario costs what it changes, plus a pass over the ids."""
         for i, scenario in enumerate(scenarios):
+            same_horizon = not any(str(key).startswith("horizon.") for key in scenario.set)
             try:
                 effective = apply_overrides(document, scenario)
-                _Parser(self.file, self.limits).plan(effective, check_scenarios=False)
+                _Parser(self.file, self.limits, self.parsed if same_horizon else None).plan(
+                    effective, check_scenarios=False)
             except InputError as err:
                 for p in err.problems:
                     self.problem(f"scenarios[{i}].set",
@@ -502,3 +529,9 @@ E = TypeVar("E", bound=StrEnum)
 def _member(kind: type[E], value: Any) -> E | None:
     """``value`` as a member of ``kind``, or None when it is not one of its values."""
     return kind(value) if isinstance(value, str) and value in set(kind) else None
+
+
+def _id_of(item: Mapping[str, Any]) -> str | None:
+    """The item's id when it is one (its problems are reported where ids are read)."""
+    value = item.get("id")
+    return value if isinstance(value, str) and ID_PATTERN.fullmatch(value) else None
