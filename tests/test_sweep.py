@@ -148,3 +148,22 @@ def test_ctrl_c_keeps_the_rows_solved(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert 0 < len(rows) < 63
     assert all(r["status"] in ("optimal", "infeasible") for r in rows)
+
+
+def test_a_variant_s_roadmap_does_not_depend_on_what_was_solved_before() -> None:
+    """Several optimal roadmaps: a worker's session must return the one a fresh one would."""
+    from scnekit.engine.session import Session
+
+    plan = scnekit.load(EXAMPLE)
+
+    def variant(exposure: int, capacity: int, gap: int) -> scnekit.Plan:
+        return scnekit.variant(plan, set={"rules.max_exposure": exposure, "horizon.capacity": capacity,
+                                          "rules.balance": {"among": ["gos", "aanes", "sig", "hts"], "max_gap": gap}})
+
+    fresh = Session(history=False).solve(variant(6, 6, 4))
+    worker = Session(history=False)
+    for earlier in ((6, 5, 8), (6, 6, 0), (6, 6, 2)):
+        worker.solve(variant(*earlier))
+    again = worker.solve(variant(6, 6, 4))
+    assert again.objective == fresh.objective
+    assert again.starts == fresh.starts

@@ -4,9 +4,12 @@ solved on local processes, any ``concurrent.futures`` executor or a Dask cluster
 What goes to a worker is small: the scenario document, its limits and a chunk of
 variants (scenario id and values). Each worker process keeps one
 :class:`~scnekit.engine.session.Session` per document, so variants that change only
-bounds (limits, capacity, availability, ...) re-solve the model it already holds. Rows
-come back in the order of the variants, whatever order the executor finishes them in,
-so the result does not depend on the executor.
+bounds (limits, capacity, availability, ...) re-solve the model it already holds; each
+solve starts afresh otherwise (``Session(history=False)``), so where a variant has several
+optimal roadmaps the one reported does not depend on which variants the worker solved
+before. Rows come back in the order of the variants, whatever order the executor
+finishes them in, so the result does not depend on the executor (with a ``time_limit``,
+a variant cut short depends on the machine's speed, as any timed solve does).
 """
 
 from __future__ import annotations
@@ -174,7 +177,8 @@ def _session(task: Task) -> tuple[Plan, Session]:
     if task.key not in _SESSIONS:
         if len(_SESSIONS) >= 4:
             _SESSIONS.pop(next(iter(_SESSIONS)))
-        _SESSIONS[task.key] = (parse_plan(task.document, task.file, task.limits), Session())
+        # no history: a variant's roadmap must not depend on what this worker solved before
+        _SESSIONS[task.key] = (parse_plan(task.document, task.file, task.limits), Session(history=False))
     return _SESSIONS[task.key]
 
 

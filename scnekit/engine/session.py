@@ -6,6 +6,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import numpy as np
 
@@ -40,6 +41,13 @@ CLOSE = 0.05
 PROOFS = 16
 
 
+class Builder(Protocol):
+    """What builds a model for a Session: :class:`Formulation` or a subclass of it."""
+
+    def __call__(self, plan: Plan, *, pins: Mapping[str, int] | None = ...,
+                 stop: Callable[[], bool] | None = ...) -> Formulation: ...
+
+
 class Session:
     """Solves a sequence of related plans, reusing the model where the structure allows.
 
@@ -48,8 +56,18 @@ class Session:
     already loaded into HiGHS. Any other change rebuilds the model.
     """
 
-    def __init__(self, *, diagnose_seconds: float = 10.0) -> None:
+    def __init__(self, *, diagnose_seconds: float = 10.0, formulation: Builder | None = None,
+                 history: bool = True) -> None:
+        """``formulation`` builds the model of a plan (default: :class:`Formulation`); an
+        analysis passes a subclass that adds its own rows and bounds.
+
+        ``history=False`` makes every solve independent of the ones before: no guide from
+        the last roadmap, no kept proofs, no warm start in HiGHS. Where a plan has several
+        optimal roadmaps, the one returned then depends on the plan alone (a sweep's rows
+        do not depend on which worker solved what before); the model is still reused."""
         self.diagnose_seconds = diagnose_seconds
+        self.history = history
+        self._build: Builder = formulation or Formulation
         self._formulation: Formulation | None = None
         self._model: HighsModel | None = None
         self._last_starts: dict[str, int] = {}
@@ -81,6 +99,8 @@ class Session:
         began = time.perf_counter()
         try:
             formulation, model = self._load(plan, pins, stop)
+            if not self.history:
+                self._forget(model)
         except Stopped:
             return Roadmap(plan=plan, status=Status.UNKNOWN, seconds=time.perf_counter() - began,
                            pins=dict(pins or {}))
@@ -108,6 +128,12 @@ class Session:
             seconds = self.diagnose_seconds if left is None else min(self.diagnose_seconds, max(left, 0.5))
             conflicts = tuple(find_conflicts(plan, pins, seconds=seconds))
         return result(outcome, conflicts)
+
+    def _forget(self, model: HighsModel) -> None:
+        """Start the next solve as a fresh Session would (see ``history``)."""
+        self._last_starts = {}
+        self._proofs.clear()
+        model.highs.clearSolver()
 
     def _still_optimal(self, model: HighsModel, region: Region) -> Outcome | None:
         """A proven optimum of this model that answers this solve too, if there is one.
@@ -147,7 +173,7 @@ class Session:
             f.apply(plan, pins)
             self._model.sync()
             return f, self._model
-        f = Formulation(plan, pins=pins, stop=stop)
+        f = self._build(plan, pins=pins, stop=stop)
         f.checkpoint()
         model = HighsModel.from_formulation(f)
         self._formulation, self._model = f, model
