@@ -63,3 +63,26 @@ def evaluate(plan: Plan, starts: Mapping[str, int]) -> Ledger:
         achieved=achieved,
         objective=float(objective),
     )
+
+
+def walkaway(plan: Plan, starts: Mapping[str, int]) -> list[dict[str, object]]:
+    """ANALYSIS.md section 5 for a schedule: per party and phase t, ``banked`` = R_p(t) - G_p(t)
+    (what p is ahead if it stops after t), ``stake`` = (R_p(T) - R_p(t)) - (G_p(T) - G_p(t))
+    (what it still gains, net, by going on; ``tempted`` when below 0) and ``owed:<q>``: what
+    p's measures not yet complete at t still owe each party q."""
+    ledger = evaluate(plan, starts)
+    T = plan.phases
+    done = completion(plan, starts)
+    rows: list[dict[str, object]] = []
+    for p in plan.parties:
+        received, committed = ledger.received[p.id], ledger.committed[p.id]
+        mine = [plan.measure_by_id[mid] for mid in starts if plan.measure_by_id[mid].by == p.id]
+        for t in range(1, T + 1):
+            banked = float(received[t - 1] - committed[t - 1])
+            stake = float((received[T - 1] - received[t - 1]) - (committed[T - 1] - committed[t - 1]))
+            row: dict[str, object] = {"party": p.id, "phase": t, "banked": banked, "stake": stake,
+                                      "tempted": stake < -1e-9}
+            for q in plan.parties:
+                row[f"owed:{q.id}"] = float(sum(m.to.get(q.id, 0.0) for m in mine if done[m.id] > t))
+            rows.append(row)
+    return rows

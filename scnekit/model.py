@@ -52,6 +52,7 @@ class RuleKind(StrEnum):
     CAPACITY = "capacity"
     MIN_RECEIVED = "min_received"
     BALANCE = "balance"
+    MIN_STAKE = "min_stake"
     #: windows, requires, links and availability together: they always hold
     STRUCTURE = "structure"
 
@@ -147,10 +148,17 @@ class Rules:
     exposure_by_party: Mapping[str, float] = field(default_factory=dict)
     min_received: Mapping[str, float] = field(default_factory=dict)
     balance: Balance | None = None
+    stake_default: float | None = None
+    stake_by_party: Mapping[str, float] = field(default_factory=dict)
 
     def exposure_limit(self, party: str) -> float | None:
         """The party's exposure limit L_p, or None when it has none."""
         return self.exposure_by_party.get(party, self.exposure_default)
+
+    def min_stake(self, party: str) -> float | None:
+        """The least stake the party must keep in every phase before the last (ANALYSIS.md
+        section 5, ``rules.min_stake``), or None when it has none."""
+        return self.stake_by_party.get(party, self.stake_default)
 
 
 @dataclass(frozen=True)

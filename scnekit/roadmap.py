@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .ledger import Ledger, evaluate
+from .ledger import walkaway as ledger_walkaway
 from .model import FORMAT_VERSION, Plan, Rule, RuleKind
 
 
@@ -155,6 +156,23 @@ class Roadmap:
         T = self.plan.phases
         data = {p: (v if self.is_ok else [0.0] * T) for p, v in self.ledger.received.items()}
         return pd.DataFrame(data, index=pd.RangeIndex(1, T + 1, name="phase"))
+
+    def walkaway(self) -> pd.DataFrame:
+        """Who is tempted to walk away, and when (ANALYSIS.md section 5): one row per party
+        and phase with ``banked``, ``stake``, ``tempted`` and ``owed:<party>`` for every party.
+        Empty when there is no roadmap."""
+        columns = ["party", "phase", "banked", "stake", "tempted", *(f"owed:{p.id}" for p in self.plan.parties)]
+        rows = ledger_walkaway(self.plan, self.starts) if self.is_ok else []
+        return pd.DataFrame(rows, columns=columns)
+
+    def walkaway_dict(self) -> list[dict[str, Any]]:
+        """The walk-away rows as ``scnekit walkaway`` prints them (``owed`` as a mapping)."""
+        out = []
+        for row in self.walkaway().to_dict("records"):
+            owed = {p.id: float(row.pop(f"owed:{p.id}")) for p in self.plan.parties}
+            out.append({"party": row["party"], "phase": int(row["phase"]), "banked": float(row["banked"]),
+                        "stake": float(row["stake"]), "tempted": bool(row["tempted"]), "owed": owed})
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of FORMAT.md section 4."""

@@ -84,11 +84,12 @@ def _rules_of(doc: dict[str, Any]) -> set[tuple[str, str]]:
     found |= {("min_received", p) for p in rules.get("min_received") or {}}
     if rules.get("balance"):
         found.add(("balance", ""))
-    spec = rules.get("max_exposure")
-    for party in (p["id"] for p in doc["parties"]):
-        limit = spec.get(party, spec.get("default")) if isinstance(spec, dict) else spec
-        if limit is not None:
-            found.add(("max_exposure", party))
+    for kind in ("max_exposure", "min_stake"):
+        spec = rules.get(kind)
+        for party in (p["id"] for p in doc["parties"]):
+            limit = spec.get(party, spec.get("default")) if isinstance(spec, dict) else spec
+            if limit is not None:
+                found.add((kind, party))
     return found
 
 
@@ -108,11 +109,12 @@ def _only(doc: dict[str, Any], keep: set[tuple[str, str]]) -> dict[str, Any]:
         rules["min_received"] = {p: v for p, v in rules["min_received"].items() if ("min_received", p) in keep}
     if ("balance", "") not in keep:
         rules.pop("balance", None)
-    spec = rules.get("max_exposure")
-    if spec is not None:
-        limits = {p["id"]: (spec.get(p["id"], spec.get("default")) if isinstance(spec, dict) else spec)
-                  for p in doc["parties"]}
-        rules["max_exposure"] = {p: v for p, v in limits.items() if v is not None and ("max_exposure", p) in keep}
+    for kind in ("max_exposure", "min_stake"):
+        spec = rules.get(kind)
+        if spec is not None:
+            limits = {p["id"]: (spec.get(p["id"], spec.get("default")) if isinstance(spec, dict) else spec)
+                      for p in doc["parties"]}
+            rules[kind] = {p: v for p, v in limits.items() if v is not None and (kind, p) in keep}
     return doc
 
 

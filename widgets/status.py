@@ -16,6 +16,7 @@ RULES = {
     RuleKind.CAPACITY: "capacity",
     RuleKind.MIN_RECEIVED: "minimum received",
     RuleKind.BALANCE: "balance",
+    RuleKind.MIN_STAKE: "minimum stake",
     RuleKind.STRUCTURE: "windows, requires and links",
 }
 BUSY = "<span class='scne-solving' style='color:#8a5a00;font-weight:bold'>&#9203; solving&hellip;</span>"

@@ -113,6 +113,10 @@ def _statement(plan: Plan, rule: Rule, pins: Mapping[str, int] | None) -> str:
         party = plan.party_by_id[subject]
         return (f"{party.name} ('{subject}') must receive at least "
                 f"{plan.rules.min_received[subject]:g} by the last phase")
+    if kind == RuleKind.MIN_STAKE:
+        party = plan.party_by_id[subject]
+        return (f"{party.name} ('{subject}') must keep a stake of at least {plan.rules.min_stake(subject):g} "
+                "in every phase before the last (never better off walking away)")
     if kind == RuleKind.BALANCE:
         balance = plan.rules.balance
         assert balance is not None
@@ -134,6 +138,8 @@ def _short(plan: Plan, rule: Rule) -> str:
         return "the capacity per phase"
     if kind == RuleKind.MIN_RECEIVED:
         return f"the minimum '{subject}' receives ({plan.rules.min_received[subject]:g})"
+    if kind == RuleKind.MIN_STAKE:
+        return f"the minimum stake of '{subject}' ({plan.rules.min_stake(subject):g})"
     if kind == RuleKind.BALANCE:
         return "the balance rule"
     return f"{kind} {subject}".strip()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable, Mapping
 import pulp
 
 from scnekit.ledger import achieved_phase, completion
-from scnekit.model import LinkKind, MilestoneMode, Plan, Rule, RuleKind
+from scnekit.model import LinkKind, Measure, MilestoneMode, Plan, Rule, RuleKind
 
 from .implications import completed_before
 from .pulp_compat import EQ, GE, LE, add_row, expression
@@ -51,6 +51,7 @@ def structure_key(plan: Plan) -> Hashable:
         tuple((k.id, k.mode, k.measures, k.count, k.deadline, k.weight) for k in plan.milestones),
         plan.objective,
         tuple(plan.rules.exposure_limit(p.id) is not None for p in plan.parties),
+        tuple(plan.rules.min_stake(p.id) is not None for p in plan.parties),
         plan.horizon.capacity is not None,
         tuple(sorted(plan.rules.min_received)),
         plan.rules.balance.among if plan.rules.balance else None,
@@ -107,6 +108,7 @@ class Formulation:
         self.balance_vars: tuple[pulp.LpVariable, pulp.LpVariable] | None = None
         self.relax: dict[Rule, pulp.LpVariable] = {}
         self.exposure_rows: dict[str, list[pulp.LpConstraint]] = {}
+        self.stake_rows: dict[str, list[pulp.LpConstraint]] = {}
         self.capacity_rows: dict[int, pulp.LpConstraint] = {}
         self.min_received_rows: dict[str, pulp.LpConstraint] = {}
         self.gap_row: pulp.LpConstraint | None = None
@@ -146,7 +148,7 @@ class Formulation:
         self._names.add(clean)
         return clean
 
-    def _variable(self, name: str, cat: str = pulp.LpBinary, low: float = 0,
+    def _variable(self, name: str, cat: str = pulp.LpBinary, low: float | None = 0,
                   high: float | None = 1) -> pulp.LpVariable:
         var = self.base_problem.add_variable(self._unique(name), low, high, cat)
         self._column[id(var)] = len(self.variables)
@@ -199,7 +201,8 @@ class Formulation:
         parts: list[Callable[[], None]] = [self._requires, self._links, self._mandatory, self._pins]
         if plan.horizon.capacity is not None:
             parts.append(lambda: self._capacity(T))
-        parts += [lambda: self._exposure(T), self._received, lambda: self._milestones(T), lambda: self._objective(T)]
+        parts += [lambda: self._exposure(T), lambda: self._stake(T), self._received, lambda: self._milestones(T),
+                  lambda: self._objective(T)]
         for part in parts:
             self.checkpoint()
             part()
@@ -283,28 +286,54 @@ class Formulation:
             self.capacity_rows[t] = self._row(f"capacity_{t}", terms, LE, 0.0, rule=Rule(RuleKind.CAPACITY),
                                               big_m=float(len(live)))
 
+    def _ledger_parts(self, party: str) -> tuple[list[Measure], list[Measure]]:
+        """The live measures that cost ``party`` something, and those that give it value."""
+        gives = [m for m in self.plan.measures if m.by == party and m.cost > 0 and self.windows[m.id] is not None]
+        gets = [m for m in self.plan.measures if m.to.get(party, 0) > 0 and self.windows[m.id] is not None]
+        return gives, gets
+
+    def exposure_terms(self, party: str, t: int) -> Terms:
+        """E_p(t) = G_p(t) - R_p(t) as ``{variable: coefficient}`` (FORMAT.md section 2)."""
+        gives, gets = self._ledger_parts(party)
+        terms: Terms = {}
+        for m in gives:
+            _add(terms, self.s(m.id, t), m.cost)
+        for m in gets:
+            _add(terms, self.done(m.id, t), -m.to[party])
+        return terms
+
     def _exposure(self, T: int) -> None:
         rules = self.plan.rules
         for party in self.plan.parties:
             if rules.exposure_limit(party.id) is None:
                 continue
-            gives = [m for m in self.plan.measures if m.by == party.id and m.cost > 0
-                     and self.windows[m.id] is not None]
+            gives, _ = self._ledger_parts(party.id)
             if not gives:
                 continue
-            gets = [m for m in self.plan.measures if m.to.get(party.id, 0) > 0
-                    and self.windows[m.id] is not None]
             big_m = sum(m.cost for m in gives)
+            self.exposure_rows[party.id] = [
+                self._row(f"exposure_{party.id}_{t}", self.exposure_terms(party.id, t), LE, 0.0,
+                          rule=Rule(RuleKind.MAX_EXPOSURE, party.id), big_m=big_m)
+                for t in range(1, T + 1)]
+
+    def _stake(self, T: int) -> None:
+        """``rules.min_stake`` (ANALYSIS.md section 5): for t in 1..T-1,
+        (R_p(T) - R_p(t)) - (G_p(T) - G_p(t)) >= n, that is E_p(t) - E_p(T) >= n."""
+        for party in self.plan.parties:
+            least = self.plan.rules.min_stake(party.id)
+            if least is None:
+                continue
+            gives, _ = self._ledger_parts(party.id)
+            final = self.exposure_terms(party.id, T)
+            big_m = max(0.0, least) + sum(m.cost for m in gives) + 1.0  # the stake is never below -sum(costs)
             rows = []
-            for t in range(1, T + 1):
-                terms: Terms = {}
-                for m in gives:
-                    _add(terms, self.s(m.id, t), m.cost)
-                for m in gets:
-                    _add(terms, self.done(m.id, t), -m.to[party.id])
-                rows.append(self._row(f"exposure_{party.id}_{t}", terms, LE, 0.0,
-                                      rule=Rule(RuleKind.MAX_EXPOSURE, party.id), big_m=big_m))
-            self.exposure_rows[party.id] = rows
+            for t in range(1, T):
+                terms = self.exposure_terms(party.id, t)
+                for var, coef in final.items():
+                    _add(terms, var, -coef)
+                rows.append(self._row(f"stake_{party.id}_{t}", terms, GE, 0.0,
+                                      rule=Rule(RuleKind.MIN_STAKE, party.id), big_m=big_m))
+            self.stake_rows[party.id] = rows
 
     def _received_terms(self, party: str) -> Terms:
         terms: Terms = {}
@@ -479,6 +508,11 @@ class Formulation:
             assert limit is not None
             for row in rows:
                 row.changeRHS(limit)
+        for party, rows in self.stake_rows.items():
+            least = plan.rules.min_stake(party)
+            assert least is not None
+            for row in rows:
+                row.changeRHS(least)
         for t, row in self.capacity_rows.items():
             row.changeRHS(float(plan.horizon.capacity_at(t) or 0))
         for party, row in self.min_received_rows.items():

@@ -45,6 +45,18 @@ def _limit(doc: dict[str, Any], party: str) -> float | None:
     return float(spec)
 
 
+def _min_stake(doc: dict[str, Any], party: str) -> float | None:
+    """ANALYSIS.md section 5: a number for every party, or {party: n, ..., default: n}."""
+    spec = (doc.get("rules") or {}).get("min_stake")
+    if spec is None or isinstance(spec, bool):
+        return None
+    if isinstance(spec, dict):
+        if party in spec:
+            return float(spec[party])
+        return float(spec["default"]) if "default" in spec else None
+    return float(spec)
+
+
 def _capacity(doc: dict[str, Any], t: int) -> float:
     cap = doc["horizon"].get("capacity")
     if cap is None:
@@ -108,6 +120,10 @@ def assess(doc: dict[str, Any], starts: dict[str, int]) -> dict[str, Any]:
                 bad.append(f"exposure: {party} phase {t}")
         exposure[party] = row
         received_T[party] = sum(float((measures[mid].get("to") or {}).get(party, 0)) for mid in starts)
+        least = _min_stake(doc, party)
+        for t in range(1, T) if least is not None else ():
+            if stake(doc, starts, party, t) < least - TOL:
+                bad.append(f"min_stake: {party} phase {t}")
     rules = doc.get("rules") or {}
     for party, least in (rules.get("min_received") or {}).items():
         if received_T[party] < least - TOL:
@@ -136,6 +152,45 @@ def assess(doc: dict[str, Any], starts: dict[str, int]) -> dict[str, Any]:
     return {"violations": bad, "objective": objective, "achieved": achieved, "exposure": exposure}
 
 
+def _received(doc: dict[str, Any], starts: dict[str, int], party: str, t: int) -> float:
+    """R_p(t): the value ``party`` has received from measures complete by t."""
+    measures = {m["id"]: m for m in doc["measures"]}
+    return sum(float((measures[mid].get("to") or {}).get(party, 0)) for mid, s in starts.items()
+               if s + measures[mid].get("duration", 1) - 1 <= t)
+
+
+def _committed(doc: dict[str, Any], starts: dict[str, int], party: str, t: int) -> float:
+    """G_p(t): the cost ``party`` has committed to measures started by t."""
+    measures = {m["id"]: m for m in doc["measures"]}
+    return sum(float(measures[mid].get("cost", 0)) for mid, s in starts.items()
+               if measures[mid]["by"] == party and s <= t)
+
+
+def stake(doc: dict[str, Any], starts: dict[str, int], party: str, t: int) -> float:
+    """ANALYSIS.md section 5: (R_p(T) - R_p(t)) - (G_p(T) - G_p(t))."""
+    T = doc["horizon"]["phases"]
+    return ((_received(doc, starts, party, T) - _received(doc, starts, party, t))
+            - (_committed(doc, starts, party, T) - _committed(doc, starts, party, t)))
+
+
+def walkaway(doc: dict[str, Any], starts: dict[str, int]) -> list[dict[str, Any]]:
+    """The rows of ANALYSIS.md section 5, from the definitions."""
+    T = doc["horizon"]["phases"]
+    measures = {m["id"]: m for m in doc["measures"]}
+    parties = [p["id"] for p in doc["parties"]]
+    rows = []
+    for p in parties:
+        for t in range(1, T + 1):
+            owed = {q: sum(float((measures[mid].get("to") or {}).get(q, 0)) for mid, s in starts.items()
+                           if measures[mid]["by"] == p and s + measures[mid].get("duration", 1) - 1 > t)
+                    for q in parties}
+            value = stake(doc, starts, p, t)
+            rows.append({"party": p, "phase": t,
+                         "banked": _received(doc, starts, p, t) - _committed(doc, starts, p, t),
+                         "stake": value, "tempted": value < -1e-9, "owed": owed})
+    return rows
+
+
 def check_answer(doc: dict[str, Any], scenario: str | None, answer: dict[str, Any]) -> list[str]:
     """Every way the JSON answer (FORMAT.md section 4) disagrees with the rules or itself."""
     eff = effective(doc, scenario)
@@ -161,8 +216,8 @@ def check_answer(doc: dict[str, Any], scenario: str | None, answer: dict[str, An
     return problems
 
 
-def enumerate_optimum(doc: dict[str, Any], scenario: str | None = None) -> float | None:
-    """The optimum of a tiny plan by trying every schedule (None when none is feasible)."""
+def feasible_roadmaps(doc: dict[str, Any], scenario: str | None = None) -> list[tuple[dict[str, int], dict[str, Any]]]:
+    """Every feasible schedule of a tiny plan with its assessment (objective, exposure, ...)."""
     eff = effective(doc, scenario)
     T = eff["horizon"]["phases"]
     ids = [m["id"] for m in eff["measures"]]
@@ -172,10 +227,31 @@ def enumerate_optimum(doc: dict[str, Any], scenario: str | None = None) -> float
         if m["id"] not in eff["_unavailable"]:
             opts += list(range(m.get("earliest", 1), min(m.get("latest", T), T - m.get("duration", 1) + 1) + 1))
         options.append(opts)
-    best = None
+    out = []
     for combo in itertools.product(*options):
         starts = {mid: s for mid, s in zip(ids, combo) if s is not None}
         result = assess(eff, starts)
-        if not result["violations"] and (best is None or result["objective"] > best + 1e-9):
-            best = result["objective"]
-    return best
+        if not result["violations"]:
+            out.append((starts, result))
+    return out
+
+
+def enumerate_optimum(doc: dict[str, Any], scenario: str | None = None) -> float | None:
+    """The optimum of a tiny plan by trying every schedule (None when none is feasible)."""
+    found = [result["objective"] for _, result in feasible_roadmaps(doc, scenario)]
+    return max(found) if found else None
+
+
+def enumerate_frontier(doc: dict[str, Any], scenario: str | None = None,
+                       parties: list[str] | None = None) -> list[tuple[float, float]]:
+    """ANALYSIS.md section 3 by enumeration: the non-dominated (peak exposure, objective)
+    pairs, peak ascending."""
+    who = parties or [p["id"] for p in doc["parties"]]
+    pairs = sorted((max(max(r["exposure"][p]) for p in who), r["objective"]) for _, r in feasible_roadmaps(doc, scenario))
+    out: list[tuple[float, float]] = []
+    for peak, objective in sorted(pairs, key=lambda x: (x[0], -x[1])):
+        if not out or objective > out[-1][1] + 1e-9:
+            if out and abs(out[-1][0] - peak) < 1e-9:
+                continue
+            out.append((peak, objective))
+    return out

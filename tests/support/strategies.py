@@ -59,6 +59,8 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.integers(0, 3)) == 0:
         rules["min_received"] = {"south": draw(st.integers(0, 4))}
     if draw(st.integers(0, 3)) == 0:
+        rules["min_stake"] = draw(st.sampled_from([0, -1, 1, {"default": 0}, {"north": 0, "default": -2}]))
+    if draw(st.integers(0, 3)) == 0:
         rules["balance"] = {"among": ["north", "south"], "max_gap": draw(st.integers(0, 4))}
     if rules:
         doc["rules"] = rules
