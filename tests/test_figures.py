@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 import yaml
 
 import scnekit
+from scnekit.analysis.compare import Comparison, compare, comparison
+from scnekit.analysis.sweep import sweep
+from scnekit.errors import UsageError
 from scnekit.export import figures
 from scnekit.fileformat.scenarios import variant
 
@@ -175,3 +182,167 @@ def test_syria_scenario_figures() -> None:
     assert list(timeline.layout.xaxis.ticktext) == list(roadmap.plan.horizon.labels or ())
     for draw in DRAW:
         assert draw(roadmap).data
+
+
+# -- comparing scenarios ---------------------------------------------------------------------
+
+
+def infeasible_scenarios() -> list[tuple[str, str]]:
+    """(case file, scenario) pairs without a roadmap, as tests/cases/expected.json records them."""
+    expected = json.loads((CASES / "expected.json").read_text(encoding="utf-8"))
+    return [(case, sid) for case, scenarios in expected.items() for sid, answer in scenarios.items()
+            if answer["optimum"] is None]
+
+
+@pytest.fixture(scope="module")
+def earthquake() -> Comparison:
+    return compare(scnekit.load(SYRIA), ["base", "earthquake"])
+
+
+def rows_of(fig: go.Figure) -> dict[int, str]:
+    return dict(zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext, strict=True))
+
+
+def test_compare_figure_marks_every_changed_measure_and_milestone(earthquake: Comparison) -> None:
+    assert not earthquake.measures.empty and not earthquake.milestones.empty
+    fig = figures.compare_figure(earthquake)
+    rows = rows_of(fig)
+    (marks,) = [t for t in fig.data if t.mode == "markers" and t.name.startswith("earthquake")]
+    drawn = {rows[round(y)]: x for x, y in zip(marks.x, marks.y, strict=True)}
+    expected = {r["measure"]: r["from"] if pd.isna(r["to"]) else r["to"]
+                for r in earthquake.measures.to_dict("records")}
+    expected |= {f"◆ {r['milestone']}": r["from"] if pd.isna(r["to"]) else r["to"]
+                 for r in earthquake.milestones.to_dict("records")}
+    assert drawn == expected
+    symbols = dict(zip([rows[round(y)] for y in marks.y], marks.marker.symbol, strict=True))
+    for r in earthquake.measures.to_dict("records"):
+        if r["change"] == "added":
+            assert symbols[r["measure"]] == "star"
+        elif r["change"] == "moved":
+            assert symbols[r["measure"]] == ("triangle-right" if r["to"] > r["from"] else "triangle-left")
+
+
+def test_compare_figure_draws_the_reference_and_a_line_per_move(earthquake: Comparison) -> None:
+    fig = figures.compare_figure(earthquake)
+    rows = rows_of(fig)
+    reference = next(t for t in fig.data if t.name == "base (reference)")
+    base = earthquake.roadmaps["base"]
+    starts = {rows[y]: x for x, y in zip(reference.x, reference.y, strict=True)}
+    assert starts == {r: (base.achieved if r.startswith("◆ ") else base.starts)[r.removeprefix("◆ ")]
+                      for r in rows.values()
+                      if (base.achieved if r.startswith("◆ ") else base.starts).get(r.removeprefix("◆ "))}
+    (lines,) = [t for t in fig.data if t.mode == "lines"]
+    segments = {rows[round(y)]: (a, b) for a, b, y in zip(lines.x[::3], lines.x[1::3], lines.y[::3], strict=True)}
+    moved = earthquake.measures[earthquake.measures["change"] == "moved"]
+    assert {m: segments[m] for m in moved["measure"]} == {
+        r["measure"]: (r["from"], r["to"]) for r in moved.to_dict("records")}
+    assert list(fig.layout.xaxis.ticktext) == list(base.plan.horizon.labels or ())
+
+
+def test_compare_figure_names_the_scenarios(earthquake: Comparison) -> None:
+    fig = figures.compare_figure(earthquake)
+    assert "base" in fig.layout.title.text and "earthquake" in fig.layout.title.text
+    names = {t.name for t in fig.data if t.showlegend is not False}
+    delta = earthquake.roadmaps["earthquake"].objective - earthquake.roadmaps["base"].objective
+    assert names == {"base (reference)", f"earthquake: objective {earthquake.roadmaps['earthquake'].objective:g} "
+                                         f"({delta:+g})"}
+    hover = [c[1] for t in fig.data if t.mode == "markers" and t.name.startswith("earthquake") for c in t.customdata]
+    assert any("Q" in h and "→" in h for h in hover)  # moves in the horizon's labels
+
+
+def test_compare_figure_with_a_scenario_without_roadmap() -> None:
+    case, sid = infeasible_scenarios()[0]
+    broken = scnekit.solve(scnekit.load(CASES / case), sid)
+    assert not broken.is_ok
+    solved = compare(scnekit.load(CASES / "case-1004.yaml"), ["base", "shock"])
+    fig = figures.compare_figure(comparison({**solved.roadmaps, "broken": broken}))
+    assert "no roadmap: broken" in fig.layout.title.text
+    assert [t.name for t in fig.data if t.mode == "markers"] == ["shock: objective 44 (-17)", "base (reference)"]
+    alone = figures.compare_figure(comparison({"base": solved.roadmaps["base"], "broken": broken}))
+    assert not alone.data and "broken: no roadmap" in alone.layout.annotations[0].text
+
+
+def test_compare_figure_when_the_reference_has_no_roadmap() -> None:
+    case = infeasible_scenarios()[0][0]
+    fig = figures.compare_figure(compare(scnekit.load(CASES / case)))
+    assert isinstance(fig, go.Figure) and not fig.data
+    assert "base has no roadmap (infeasible)" in fig.layout.annotations[0].text
+
+
+def test_compare_figure_of_identical_roadmaps_says_no_difference(case: scnekit.Roadmap) -> None:
+    fig = figures.compare_figure(comparison({"shock": case, "again": case}))
+    assert not fig.data
+    assert "No difference" in fig.layout.annotations[0].text and "again" in fig.layout.annotations[0].text
+
+
+# -- sweeps ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def swept() -> pd.DataFrame:
+    """case-1004 under both scenarios; exposure limit -1 is refused by the format."""
+    with ThreadPoolExecutor(1) as pool:
+        rows = sweep(scnekit.load(CASES / "case-1004.yaml"), {"rules.max_exposure": [2, -1, 0, 1, 3]},
+                     scenarios="all", executor=pool)
+    assert set(rows["status"]) == {"optimal", "invalid"}
+    return rows
+
+
+def lines_of(fig: go.Figure) -> dict[str, go.Scatter]:
+    return {t.name: t for t in fig.data if t.type == "scatter" and t.mode == "lines+markers"}
+
+
+def test_sweep_figure_has_one_line_per_scenario_with_the_rows_objectives(swept: pd.DataFrame) -> None:
+    fig = figures.sweep_figure(swept, "rules.max_exposure")
+    lines = lines_of(fig)
+    assert set(lines) == {"base", "shock"}
+    for sid, line in lines.items():
+        rows = swept[swept["scenario"] == sid].sort_values("rules.max_exposure")
+        assert list(line.x) == list(rows["rules.max_exposure"])
+        assert list(line.y) == [None if pd.isna(v) else v for v in rows["objective"]]
+    assert fig.layout.xaxis.title.text == "rules.max_exposure" or fig.layout.xaxis2.title.text == "rules.max_exposure"
+
+
+def test_sweep_figure_leaves_gaps_for_invalid_rows_and_says_why(swept: pd.DataFrame) -> None:
+    fig = figures.sweep_figure(swept, "rules.max_exposure")
+    for line in lines_of(fig).values():
+        assert line.y[0] is None and line.connectgaps is False  # -1 comes first, and is invalid
+    marks = [t for t in fig.data if t.yaxis == "y3"]
+    assert {t.name for t in marks} == {"base", "shock"}
+    for t in marks:
+        assert list(t.x) == [-1] and list(t.marker.symbol) == ["cross"]
+        assert "invalid" in t.customdata[0] and "must not be negative" in t.customdata[0]
+
+
+def test_sweep_figure_milestone_panel_is_the_achieved_columns(swept: pd.DataFrame) -> None:
+    fig = figures.sweep_figure(swept, "rules.max_exposure")
+    (heat,) = [t for t in fig.data if t.type == "heatmap"]
+    assert list(heat.x) == [-1, 0, 1, 2, 3]
+    for label, row in zip(heat.y, heat.z, strict=True):
+        sid, milestone = label.split(" · ")
+        rows = swept[swept["scenario"] == sid].sort_values("rules.max_exposure")
+        expected = [None if s != "optimal" else 0 if pd.isna(a) else a
+                    for s, a in zip(rows["status"], rows[f"achieved:{milestone}"], strict=True)]
+        assert list(row) == expected
+    assert not [t for t in figures.sweep_figure(swept, "rules.max_exposure", milestones=False).data
+                if t.type == "heatmap"]
+
+
+def test_sweep_figure_names_a_line_per_combination_of_the_other_values() -> None:
+    with ThreadPoolExecutor(1) as pool:
+        rows = sweep(scnekit.load(CASES / "case-1004.yaml"),
+                     {"rules.max_exposure": [0, 2], "horizon.capacity": [0, 2]}, scenarios="all", executor=pool)
+    fig = figures.sweep_figure(rows, "rules.max_exposure")
+    assert set(lines_of(fig)) == {f"{s} · horizon.capacity={c}" for s in ("base", "shock") for c in (0, 2)}
+    infeasible = [t for t in fig.data if t.yaxis == "y3"]
+    assert {t.name for t in infeasible} == {"base · horizon.capacity=0", "shock · horizon.capacity=0"}
+    assert all(set(t.marker.symbol) == {"x"} and "infeasible" in t.customdata[0] for t in infeasible)
+    by_capacity = lines_of(figures.sweep_figure(rows, "horizon.capacity"))
+    assert set(by_capacity) == {f"{s} · rules.max_exposure={e}" for s in ("base", "shock") for e in (0, 2)}
+
+
+def test_sweep_figure_refuses_an_x_that_was_not_varied(swept: pd.DataFrame) -> None:
+    for x in ("objective", "achieved:calm", "rules.capacity"):
+        with pytest.raises(UsageError, match=re.escape(f"{x!r} is not a varied column")) as raised:
+            figures.sweep_figure(swept, x)
+        assert "the varied ones are: rules.max_exposure" in str(raised.value)

@@ -13,8 +13,9 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-NOTEBOOKS = ("quickstart.ipynb", "workshop.ipynb")
+NOTEBOOKS = ("quickstart.ipynb", "workshop.ipynb", "variants.ipynb")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+PLOTLY = "application/vnd.plotly.v1+json"
 
 pytestmark = pytest.mark.notebook
 
@@ -97,3 +98,27 @@ def test_workshop_prints_what_is_wrong_with_a_bad_file(folder: Path, monkeypatch
     outs = outputs(notebook)
     assert [o["output_type"] for o in outs] == ["stream"]
     assert "problem" in outs[0]["text"] and "bad.yaml" in outs[0]["text"]
+
+
+def test_variants_sweeps_and_compares(folder: Path) -> None:
+    notebook = execute(folder / "variants.ipynb")
+    assert not [o for o in outputs(notebook) if o["output_type"] == "error"]
+    text = text_of(notebook)
+    solved = re.search(r"(\d+) variants solved: (.*)", text)
+    assert solved, "the sweep did not report its variants"
+    assert int(solved.group(1)) == 120  # 5 exposure limits x 4 capacities x 6 scenarios
+    counts = {status: int(n) for n, status in re.findall(r"(\d+) (\w+)", solved.group(2))}
+    assert sum(counts.values()) == 120 and set(counts) <= {"optimal", "feasible", "infeasible", "unknown"}
+    assert counts.get("optimal", 0) + counts.get("feasible", 0) >= 100, counts  # roadmaps, not failures
+    assert "achieved:frontline-calm" in text and "us-russia-frozen" in text  # the rows and the pivot
+    for scenario in ("base", "earthquake"):  # the comparison's summary: status, objective, measures, milestones
+        assert re.search(rf"{scenario}\s+optimal\s+\d+\.\d+\s+\d+\s+\d+", text), scenario
+    flat = " ".join(text.split())  # the sentences are wrapped
+    assert re.search(r"earthquake: objective \d+ \([+-]\d+\); .*(moves from phase \d+ to \d+|is added in phase)", flat)
+    plots = [o["data"][PLOTLY] for o in outputs(notebook) if PLOTLY in o.get("data", {})]
+    assert len(plots) == 3, "the two sweep figures and the comparison figure"
+    sweeps, comparison = plots[:2], plots[2]
+    assert all("rules.max_exposure" in str(p["layout"]) for p in sweeps)
+    names = " ".join(str(t.get("name")) for t in sweeps[0]["data"])
+    assert all(sid in names for sid in ("base", "us-russia-frozen", "earthquake", "without-loss")), names
+    assert "earthquake" in str(comparison["data"])

@@ -1,4 +1,6 @@
-"""Pictures of a roadmap: pure functions from a :class:`~scnekit.roadmap.Roadmap` to a plotly figure.
+"""Pictures of a roadmap: pure functions from a :class:`~scnekit.roadmap.Roadmap` to a plotly figure;
+and of analyses over several: :func:`compare_figure` (a :class:`~scnekit.analysis.compare.Comparison`)
+and :func:`sweep_figure` (the rows of :func:`~scnekit.analysis.sweep.sweep`).
 
 Every figure puts phases on a numeric axis labelled with the horizon's labels, gives each
 party one colour in all four figures, and uses fonts large enough for a projector. A
@@ -9,13 +11,23 @@ to plotly once, which keeps a redraw in a live workshop cheap.
 
 from __future__ import annotations
 
+import json
+import math
+import numbers
+import textwrap
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from scnekit.analysis.compare import Comparison
+from scnekit.analysis.sweep import BASE_COLUMNS, INVALID
+from scnekit.errors import UsageError
 from scnekit.model import Plan
 from scnekit.roadmap import Roadmap, Status
 
@@ -177,6 +189,400 @@ def milestones(roadmap: Roadmap) -> go.Figure:
     layout.update(height=max(360, 160 + 44 * len(ids)), barmode="overlay")
     layout["legend"] = {**layout["legend"], "y": -0.1}
     return go.Figure(data=data, layout=layout)
+
+
+# -- several roadmaps ------------------------------------------------------------------
+
+REFERENCE_GREY = "#555"
+# Marker of a change: the start (or achievement) moved later or earlier, appeared or went.
+LATER, EARLIER, GAINED, GONE = "triangle-right", "triangle-left", "star", "x"
+COMPARE_KEY = "○ reference · ▶ later · ◀ earlier · ★ added · ✕ dropped · ◆ rows: milestones"
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One row of the comparison: a measure's start or a milestone's achievement."""
+
+    id: str
+    title: str
+    milestone: bool
+    reference: int | None
+
+    @property
+    def label(self) -> str:
+        return f"◆ {self.id}" if self.milestone else self.id
+
+
+@dataclass(frozen=True)
+class _Change:
+    id: str
+    milestone: bool
+    kind: str
+    before: int | None
+    after: int | None
+
+
+def compare_figure(comparison: Comparison) -> go.Figure:
+    """Where the other scenarios' roadmaps differ from the first's, one row per measure
+    or milestone that differs anywhere: the reference's phase as a ring, each scenario's
+    as a coloured marker, joined by a line so that a move reads as an arrow."""
+    roadmaps, reference = comparison.roadmaps, comparison.reference
+    others = list(roadmaps)[1:]
+    missing = [sid for sid in others if not roadmaps[sid].is_ok]
+    title = _compare_title(reference, others, missing)
+    message = _nothing_to_compare(comparison, missing)
+    if message:
+        return empty(title, message)
+    plan = max((r.plan for r in roadmaps.values() if r.is_ok), key=lambda p: p.phases)
+    rows = _compare_rows(comparison)
+    position = {(row.milestone, row.id): y for y, row in enumerate(rows)}
+    data: list[Trace] = []
+    drawn = [sid for sid in others if roadmaps[sid].is_ok]
+    for k, sid in enumerate(drawn):
+        offset = (k - (len(drawn) - 1) / 2) * min(0.3, 0.7 / len(drawn))
+        changes = _changes_of(comparison, sid)
+        if changes:
+            name = _scenario_name(comparison, sid)
+            color = PALETTE[k % len(PALETTE)]
+            moves = [(position[c.milestone, c.id] + offset, c) for c in changes]
+            data += [_move_lines(name, color, moves), _move_marks(name, color, moves, plan)]
+    data.append(_reference_marks(reference, rows, plan))  # last: its rings stay visible over the changes
+    return go.Figure(data=data, layout=_compare_layout(title, plan, rows))
+
+
+def _compare_title(reference: str, others: list[str], missing: list[str]) -> str:
+    note = f" · no roadmap: {', '.join(missing)}" if missing else ""
+    return (f"Compared with {reference} <span style='font-size:15px;color:#666'>· "
+            f"{', '.join(others) or 'no other scenario'}{note}</span>")
+
+
+def _nothing_to_compare(comparison: Comparison, missing: list[str]) -> str:
+    """Why there is nothing to draw, or "" when there is."""
+    roadmaps, reference = comparison.roadmaps, comparison.reference
+    lacking = "<br>".join(f"{sid}: no roadmap ({roadmaps[sid].status})" for sid in missing)
+    if not roadmaps[reference].is_ok:
+        return f"{reference} has no roadmap ({roadmaps[reference].status}): there is nothing to compare with."
+    if len(roadmaps) == 1:
+        return "Only one scenario: choose at least two to compare."
+    if len(missing) == len(roadmaps) - 1:
+        return f"No other scenario has a roadmap to compare with {reference}:<br>{lacking}"
+    if comparison.measures.empty and comparison.milestones.empty:
+        same = [sid for sid in list(roadmaps)[1:] if sid not in missing]
+        return (f"No difference: {', '.join(same)} {'has' if len(same) == 1 else 'have'} the same roadmap "
+                f"as {reference}." + (f"<br><br>{lacking}" if lacking else ""))
+    return ""
+
+
+def _compare_rows(comparison: Comparison) -> list[_Row]:
+    """Milestones that differ anywhere, then measures, each by the reference's phase."""
+    reference = comparison.roadmaps[comparison.reference]
+    plan = reference.plan
+    out: list[_Row] = []
+    for frame, key, milestone in ((comparison.milestones, "milestone", True), (comparison.measures, "measure", False)):
+        order = [k.id for k in plan.milestones] if milestone else [m.id for m in plan.measures]
+        titles = ({k.id: k.title for k in plan.milestones} if milestone
+                  else {m.id: m.title for m in plan.measures})
+        found = reference.achieved if milestone else reference.starts
+        later = {str(i): min(int(t) for t in f["to"].dropna()) if f["to"].notna().any() else plan.phases + 1
+                 for i, f in frame.groupby(key)}
+        ids = sorted(later, key=lambda i: (found.get(i) or plan.phases + 1, later[i], order.index(i)))
+        out += [_Row(i, titles[i], milestone, found.get(i)) for i in ids]
+    return out
+
+
+def _changes_of(comparison: Comparison, sid: str) -> list[_Change]:
+    out = []
+    for frame, key, milestone in ((comparison.milestones, "milestone", True), (comparison.measures, "measure", False)):
+        for row in frame[frame["scenario"] == sid].to_dict("records"):
+            out.append(_Change(str(row[key]), milestone, str(row["change"]), _phase_or_none(row["from"]),
+                               _phase_or_none(row["to"])))
+    return out
+
+
+def _scenario_name(comparison: Comparison, sid: str) -> str:
+    """The legend's name: the scenario and its objective against the reference's."""
+    objective = comparison.roadmaps[sid].objective or 0.0
+    delta = objective - (comparison.roadmaps[comparison.reference].objective or 0.0)
+    return f"{sid}: objective {objective:g} ({delta:+g})"
+
+
+def _reference_marks(reference: str, rows: list[_Row], plan: Plan) -> Trace:
+    shown = sorted(((y, row) for y, row in enumerate(rows) if row.reference is not None),
+                   key=lambda yr: yr[1].milestone)  # a ring first: the legend shows the first symbol
+    return {
+        "type": "scatter", "mode": "markers", "name": f"{reference} (reference)", "legendrank": 1,
+        "x": [row.reference for _, row in shown], "y": [y for y, _ in shown],
+        "marker": {"symbol": ["diamond-open" if row.milestone else "circle-open" for _, row in shown],
+                   "size": 17, "color": REFERENCE_GREY, "line": {"width": 2.5, "color": REFERENCE_GREY}},
+        "customdata": [[row.id, row.title, _was(row, plan)] for _, row in shown],
+        "hovertemplate": "<b>%{customdata[0]}</b> · %{fullData.name}<br>%{customdata[1]}<br>%{customdata[2]}"
+                         "<extra></extra>"}
+
+
+def _move_lines(name: str, color: str, moves: list[tuple[float, _Change]]) -> Trace:
+    """A segment from the reference's phase to the scenario's, for every moved row; the
+    scenario's legend entry (its markers take several symbols)."""
+    xs: list[int | None] = []
+    ys: list[float | None] = []
+    for y, c in moves:
+        if c.before is not None and c.after is not None:
+            xs += [c.before, c.after, None]
+            ys += [y, y, None]
+    return {"type": "scatter", "mode": "lines", "name": name, "legendgroup": name, "showlegend": True,
+            "x": xs or [None], "y": ys or [None],  # a null point keeps the legend entry
+            "line": {"color": color, "width": 3}, "hoverinfo": "skip"}
+
+
+def _move_marks(name: str, color: str, moves: list[tuple[float, _Change]], plan: Plan) -> Trace:
+    """The scenario's phase for every changed row (the reference's phase when it is dropped)."""
+    return {
+        "type": "scatter", "mode": "markers", "name": name, "legendgroup": name, "showlegend": False,
+        "x": [c.before if c.after is None else c.after for _, c in moves], "y": [y for y, _ in moves],
+        "marker": {"symbol": [_change_symbol(c) for _, c in moves], "size": 17, "color": color,
+                   "line": {"width": 1, "color": "#222"}},
+        "customdata": [[c.id, _change_words(c, plan)] for _, c in moves],
+        "hovertemplate": "<b>%{customdata[0]}</b> · %{fullData.name}<br>%{customdata[1]}<extra></extra>"}
+
+
+def _change_symbol(change: _Change) -> str:
+    if change.before is None:
+        return GAINED
+    if change.after is None:
+        return GONE
+    return LATER if change.after > change.before else EARLIER
+
+
+def _change_words(change: _Change, plan: Plan) -> str:
+    what = "achieved" if change.milestone else "starts"
+    if change.before is None:
+        return f"{change.kind}: {what} in {_phase_words(plan, change.after)}"
+    if change.after is None:
+        return f"{change.kind}: was {what} in {_phase_words(plan, change.before)}"
+    return (f"{what} {'later' if change.after > change.before else 'earlier'}: "
+            f"{_phase_words(plan, change.before)} → {_phase_words(plan, change.after)}")
+
+
+def _was(row: _Row, plan: Plan) -> str:
+    return f"{'achieved' if row.milestone else 'starts'} in {_phase_words(plan, row.reference)}"
+
+
+def _phase_words(plan: Plan, phase: int | None) -> str:
+    if phase is None:
+        return "no phase"
+    return f"{plan.horizon.label(phase)} (phase {phase})" if plan.horizon.labels else f"phase {phase}"
+
+
+def _phase_or_none(value: Any) -> int | None:
+    return None if _missing(value) else int(value)
+
+
+def _compare_layout(title: str, plan: Plan, rows: list[_Row]) -> dict[str, Any]:
+    layout = _layout(title, {**_phase_axis(plan), "side": "top"}, height=max(420, 190 + 30 * len(rows)))
+    layout["yaxis"] = {**layout["yaxis"], "tickvals": list(range(len(rows))), "ticktext": [r.label for r in rows],
+                       "range": [len(rows) - 0.5, -0.5], "tickfont": {"size": 13}, "zeroline": False}
+    marked = sum(r.milestone for r in rows)
+    layout["shapes"] = [{"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": -0.5,
+                         "y1": marked - 0.5, "fillcolor": "rgba(27,120,55,0.08)", "line": {"width": 0},
+                         "layer": "below"}] if marked else []
+    layout["margin"] = {**layout["margin"], "t": 140}
+    layout["annotations"] = [_note(COMPARE_KEY, 1, 42, size=14)]  # above the phases
+    return layout
+
+
+# -- sweeps ----------------------------------------------------------------------------
+
+FAILED = {INVALID: ("cross", "invalid values"), Status.INFEASIBLE: ("x", "infeasible"),
+          Status.UNKNOWN: ("diamond-open", "no answer")}
+SWEEP_KEY = "● optimal · ○ feasible, not proved optimal · no roadmap: ✕ infeasible · ✚ invalid values · ◇ no answer"
+TOP, GAP, CELL = 380, 90, 28  # pixels: the objective panel, the space below it, one milestone row
+
+
+def sweep_paths(rows: pd.DataFrame) -> list[str]:
+    """The varied paths of sweep rows: every column that is not a result."""
+    results = {"scenario", *BASE_COLUMNS}
+    return [str(c) for c in rows.columns if str(c) not in results and not str(c).startswith("achieved:")]
+
+
+def sweep_figure(rows: pd.DataFrame, x: str, *, milestones: bool = True) -> go.Figure:
+    """The objective against the varied value ``x``, one line per scenario (per scenario and
+    combination of the other varied values, when there are more); variants without a
+    roadmap are gaps in the lines, marked (and explained on hover) in a strip below them.
+    With ``milestones``, a second panel gives the phase each milestone is achieved in."""
+    varied = sweep_paths(rows)
+    if x not in varied:
+        raise UsageError(f"{x!r} is not a varied column of these sweep rows; the varied ones are: "
+                         f"{', '.join(varied) or 'none'}")
+    records = [{str(k): v for k, v in r.items()} for r in rows.to_dict("records")]
+    scenarios = list(dict.fromkeys(str(r["scenario"]) for r in records))
+    note = f" <span style='font-size:15px;color:#666'>· scenario {scenarios[0]}</span>" if len(scenarios) == 1 else ""
+    title = f"Objective against {x}{note}"
+    if not records:
+        return empty(title, "The sweep has no variants.")
+    numeric = all(_is_number(r[x]) for r in records)
+    place: Callable[[Any], Any] = float if numeric else _value_text
+    if numeric:
+        records.sort(key=lambda r: float(r[x]))
+    groups = _sweep_groups(records, [p for p in varied if p != x], len(scenarios) > 1)
+    failing = [name for name, members in groups.items() if not all(_has_roadmap(r) for r in members)]
+    data: list[Trace] = []
+    for i, (name, members) in enumerate(groups.items()):
+        color = PALETTE[i % len(PALETTE)]
+        data.append(_objective_line(name, color, [place(r[x]) for r in members], members))
+        if name in failing:
+            failed = [r for r in members if not _has_roadmap(r)]
+            level = 1 - (failing.index(name) + 0.5) / len(failing)  # the first line on top
+            data.append(_failure_marks(name, color, level, [place(r[x]) for r in failed], failed))
+    columns = list(dict.fromkeys(place(r[x]) for r in records))
+    columns = sorted(columns) if numeric else columns
+    ids = [str(c).removeprefix("achieved:") for c in rows.columns if str(c).startswith("achieved:")]
+    grid = _milestone_grid(groups, ids, x, place, columns) if milestones and ids else None
+    layout = _sweep_layout(title, _sweep_axis(x, numeric, columns), len(grid["y"]) if grid else 0, len(failing))
+    return go.Figure(data=[*data, *([grid] if grid else [])], layout=layout)
+
+
+def _sweep_groups(records: list[dict[str, Any]], others: list[str], named: bool) -> dict[str, list[dict[str, Any]]]:
+    """The variants of each line, named by scenario (when several) and the other varied values."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        parts = ", ".join(f"{p}={_value_text(r[p])}" for p in others)
+        scenario = str(r["scenario"])
+        groups[(f"{scenario} · {parts}" if named else parts) if parts else scenario].append(r)
+    return dict(groups)
+
+
+def _objective_line(name: str, color: str, xs: list[Any], members: list[dict[str, Any]]) -> Trace:
+    found = [_has_roadmap(r) for r in members]
+    return {
+        "type": "scatter", "mode": "lines+markers", "name": name, "legendgroup": name, "x": xs,
+        "y": [float(r["objective"]) if ok else None for r, ok in zip(members, found, strict=True)],
+        "connectgaps": False, "line": {"color": color, "width": 3},
+        "marker": {"size": 10, "color": color, "symbol": [
+            "circle" if str(r["status"]) == Status.OPTIMAL else "circle-open" for r in members]},
+        "customdata": [_outcome(r) for r in members],
+        "hovertemplate": "<b>%{fullData.name}</b><br>at %{x}: objective %{y:g}<br>%{customdata}<extra></extra>"}
+
+
+def _failure_marks(name: str, color: str, level: float, xs: list[Any], failed: list[dict[str, Any]]) -> Trace:
+    """Variants without a roadmap, in the strip under the objective panel (axis y3)."""
+    return {
+        "type": "scatter", "mode": "markers", "name": name, "legendgroup": name, "showlegend": False,
+        "x": xs, "y": [level] * len(xs), "yaxis": "y3",
+        "marker": {"size": 12, "color": color, "line": {"width": 2, "color": color},
+                   "symbol": [FAILED.get(str(r["status"]), FAILED[Status.UNKNOWN])[0] for r in failed]},
+        "customdata": [_outcome(r) for r in failed],
+        "hovertemplate": "<b>%{fullData.name}</b><br>at %{x}: %{customdata}<extra></extra>"}
+
+
+def _milestone_grid(groups: dict[str, list[dict[str, Any]]], ids: list[str], x: str,
+                    place: Callable[[Any], Any], columns: list[Any]) -> Trace | None:
+    """A heat map, one row per milestone (and line): the phase it is achieved in at each
+    value of x; 0 (drawn as –) when it is not, a gap when the variant has no roadmap."""
+    labels: list[str] = []
+    z: list[list[int | None]] = []
+    for name, members in groups.items():
+        by_x = {place(r[x]): r for r in members}
+        for k in ids:
+            labels.append(f"{name} · {k}" if len(groups) > 1 else k)
+            z.append([_achieved(by_x.get(c), k) for c in columns])
+    if all(v is None for row in z for v in row):
+        return None  # no variant has a roadmap
+    last = max(v for row in z for v in row if v is not None)
+    cut = 0.5 / max(last, 1)
+    return {
+        "type": "heatmap", "x": columns, "y": labels, "z": z, "zmin": 0, "zmax": max(last, 1),
+        "text": [["" if v is None else "–" if v == 0 else str(v) for v in row] for row in z],
+        "texttemplate": "%{text}", "textfont": {"size": 14},
+        "customdata": [["" if v is None else "not achieved" if v == 0 else f"achieved in phase {v}" for v in row]
+                       for row in z],
+        "xaxis": "x2", "yaxis": "y2", "showscale": False, "xgap": 2, "ygap": 2, "hoverongaps": False,
+        "colorscale": [[0, "#f4c7c3"], [cut, "#f4c7c3"], [cut, "#deebf7"], [1, "#2166ac"]], "name": "milestones",
+        "hovertemplate": "<b>%{y}</b> at %{x}: %{customdata}<extra></extra>"}
+
+
+def _sweep_layout(title: str, axis: dict[str, Any], rows: int, failing: int) -> dict[str, Any]:
+    """From the top: the objective panel, a strip for variants without a roadmap (when
+    there are any), the milestones' panel (when ``rows``). Sizes in pixels."""
+    panel = max(3, rows) * CELL if rows else 0
+    strip = min(200, 12 + 22 * failing) if failing else 0
+    below = panel + (GAP if rows else 0)
+    plot = below + strip + TOP
+    layout = _layout(title, {**axis, "anchor": "y3" if strip else "y"}, height=plot + 230)
+    style = dict(layout["yaxis"])
+    layout["yaxis"] = {**style, "title": {"text": "objective"}, "domain": [(below + strip + 8) / plot, 1]}
+    layout["margin"] = {**layout["margin"], "t": 100}
+    annotations = [_note(SWEEP_KEY, 1, 8, size=14)]
+    shapes = []
+    if strip:
+        layout["yaxis3"] = {**style, "domain": [below / plot, (below + strip) / plot], "range": [0, 1],
+                            "fixedrange": True, "showgrid": False, "tickvals": [0.5], "ticktext": ["no roadmap"],
+                            "tickfont": {"size": 13, "color": MISSED}, "ticks": ""}
+        shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y3", "y0": 0, "y1": 1,
+                       "fillcolor": "rgba(178,24,43,0.07)", "line": {"width": 0}, "layer": "below"})
+    if rows:
+        layout["xaxis"]["title"] = {"text": ""}
+        layout["xaxis2"] = {**layout["xaxis"], **axis, "anchor": "y2", "matches": "x", "showgrid": False}
+        layout["yaxis2"] = {**style, "domain": [0, panel / plot], "anchor": "x2", "autorange": "reversed",
+                            "tickfont": {"size": 13}, "showgrid": False, "ticks": ""}
+        annotations.append(_note("Phase each milestone is achieved in (– not achieved; blank: no roadmap)",
+                                 panel / plot, 8))
+    layout.update(annotations=annotations, shapes=shapes)
+    layout["legend"] = {**layout["legend"], "y": -80 / plot}
+    return layout
+
+
+def _note(text: str, y: float, shift: int, size: int = 16) -> dict[str, Any]:
+    """A line of text at the left, just above paper height ``y``."""
+    return {"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": y, "xanchor": "left", "yanchor": "bottom",
+            "yshift": shift, "showarrow": False, "align": "left", "font": {"size": size, "color": "#444"}}
+
+
+def _sweep_axis(x: str, numeric: bool, columns: list[Any]) -> dict[str, Any]:
+    axis: dict[str, Any] = {"title": {"text": x}}
+    if not numeric:
+        return {**axis, "type": "category", "categoryorder": "array", "categoryarray": columns}
+    ticks = columns
+    if len(ticks) <= 12:
+        axis.update(tickmode="array", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+    return axis
+
+
+def _outcome(row: dict[str, Any]) -> str:
+    """The variant's status in words, with the gap or the reason (wrapped for the hover box)."""
+    status = str(row["status"])
+    if status == Status.FEASIBLE and not _missing(row.get("gap")):
+        return f"feasible, within {100 * float(row['gap']):.1f}% of the best possible"
+    if _has_roadmap(row):
+        return status
+    why = "" if _missing(row.get("error")) else str(row["error"])
+    lines = textwrap.wrap(textwrap.shorten(why, 400), 70)
+    return "<br>".join([FAILED.get(status, (None, status))[1], *lines])
+
+
+def _has_roadmap(row: dict[str, Any]) -> bool:
+    return str(row["status"]) in (Status.OPTIMAL, Status.FEASIBLE) and not _missing(row.get("objective"))
+
+
+def _achieved(row: dict[str, Any] | None, milestone: str) -> int | None:
+    """The phase ``milestone`` is achieved in, 0 when it is not, None without a roadmap."""
+    if row is None or not _has_roadmap(row):
+        return None
+    value = row.get(f"achieved:{milestone}")
+    return 0 if value is None or _missing(value) else int(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+
+
+def _value_text(value: Any) -> str:
+    """A varied value as the file would write it (``none`` for a missing one)."""
+    if isinstance(value, str):
+        return value
+    if _is_number(value) and float(value).is_integer():
+        return str(int(value))
+    if not isinstance(value, (list, dict)) and _missing(value):
+        return "none"
+    return json.dumps(value, default=str)
 
 
 def _bars(name: str, party: str, color: str, rows: list[dict[str, Any]]) -> Trace:
