@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from . import load, solve
 from .cli_analyses import add_parsers as add_analysis_parsers
-from .cli_analyses import run_compare, run_sweep
+from .cli_analyses import run_compare, run_frontier, run_sweep, run_walkaway
 from .engine.formulation import Formulation
 from .errors import InputError, ScnekitError, UsageError
 from .export.text import terminal_safe, text_report
@@ -86,6 +86,10 @@ def _run(args: argparse.Namespace) -> int:
             return run_compare(args)
         if args.command == "sweep":
             return run_sweep(args)
+        if args.command == "frontier":
+            return run_frontier(args)
+        if args.command == "walkaway":
+            return run_walkaway(args)
         if args.command == "workshop":
             from .workshop import serve
 

@@ -9,13 +9,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from .analysis.compare import compare, exit_status
+from .analysis.frontier import MAX_POINTS, frontier
 from .analysis.sweep import SweepInterrupted, output_format, sweep, write_rows
+from .engine.session import solve
 from .errors import UsageError
 from .export.text import terminal_safe
 from .fileformat.documents import read_document
 from .fileformat.validate import parse_plan
 from .limits import DEFAULT as DEFAULT_LIMITS
-from .model import Plan
+from .model import FORMAT_VERSION, Plan
 from .roadmap import Status
 
 EXIT = {Status.OPTIMAL: 0, Status.FEASIBLE: 0, Status.INFEASIBLE: 1, Status.UNKNOWN: 3}
@@ -45,6 +47,68 @@ def add_parsers(sub: Any, limit_help: str) -> None:
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="a progress bar on stderr (default: when stderr is a terminal)")
     run.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=limit_help)
+    front = sub.add_parser("frontier", help="what each notch of exposure costs: the exact objective/peak frontier")
+    front.add_argument("file")
+    front.add_argument("--scenario", default=None, help="scenario id (default: base)")
+    front.add_argument("--parties", default=None, help="ids separated by commas whose peak counts (default: all)")
+    front.add_argument("--max-points", type=int, default=MAX_POINTS, metavar="N", help="stop after N points")
+    front.add_argument("--format", choices=("table", "json"), default="table")
+    front.add_argument("--time-limit", type=float, default=None, metavar="S", help="for each solve")
+    front.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=limit_help)
+    walk = sub.add_parser("walkaway", help="who is tempted to walk away from the roadmap, and when")
+    walk.add_argument("file")
+    walk.add_argument("--scenario", default=None, help="scenario id (default: base)")
+    walk.add_argument("--format", choices=("table", "json"), default="table")
+    walk.add_argument("--time-limit", type=float, default=None, metavar="S")
+    walk.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=limit_help)
+
+
+def run_frontier(args: argparse.Namespace) -> int:
+    plan = _load(args.file, args.limit)
+    found = frontier(plan, args.scenario, args.parties, max_points=args.max_points, time_limit=args.time_limit)
+    if args.format == "json":
+        print(json.dumps(found.to_dict(), indent=2))
+    elif not found.points:
+        lines = [f"{plan.name} - scenario '{found.scenario}': no roadmap ({found.status})"]
+        lines += [f"  - [{c.rule}] {c.detail}" for c in found.conflicts]
+        print(terminal_safe("\n".join(lines)))
+    else:
+        best = found.points[-1].objective
+        lines = [f"{plan.name} - scenario '{found.scenario}': what each notch of exposure costs "
+                 f"(peak over {', '.join(found.parties) if len(found.parties) <= 6 else 'all parties'})",
+                 f"  {'peak exposure':>13}  {'objective':>10}  {'given up':>9}  measures"]
+        lines += [f"  {p.peak_exposure:>13g}  {p.objective:>10g}  {best - p.objective:>9g}  {len(p.roadmap.starts)}"
+                  for p in found.points]
+        if found.truncated:
+            lines.append(f"  (stopped after {len(found.points)} points: --max-points)")
+        if found.status != Status.OPTIMAL:
+            lines.append("  (a solve was cut short by the time limit: the points may not all be exact)")
+        print(terminal_safe("\n".join(lines)))
+    return EXIT[Status.OPTIMAL if found.points else found.status]
+
+
+def run_walkaway(args: argparse.Namespace) -> int:
+    plan = _load(args.file, args.limit)
+    roadmap = solve(plan, args.scenario, args.time_limit)
+    if args.format == "json":
+        print(json.dumps({"format": FORMAT_VERSION, "scenario": roadmap.scenario, "roadmap": roadmap.to_dict(),
+                          "rows": roadmap.walkaway_dict()}, indent=2))
+    elif not roadmap.is_ok:
+        print(terminal_safe(f"{plan.name} - scenario '{roadmap.scenario}': no roadmap ({roadmap.status})"))
+    else:
+        rows = roadmap.walkaway()
+        tempted = rows[rows["tempted"]]
+        lines = [f"{plan.name} - scenario '{roadmap.scenario}': objective {roadmap.objective:g}"]
+        if tempted.empty:
+            lines.append("No party gains by walking away before the end: every stake is 0 or more.")
+        for party, group in tempted.groupby("party", sort=False):
+            records = group.to_dict("records")
+            worst = min(records, key=lambda r: r["stake"])
+            phases = ", ".join(str(int(r["phase"])) for r in records)
+            lines.append(f"  {party} is tempted after phase {phases}: its stake falls to {worst['stake']:g} "
+                         f"after phase {int(worst['phase'])} (it has banked {worst['banked']:g} by then)")
+        print(terminal_safe("\n".join(lines)))
+    return EXIT[roadmap.status]
 
 
 def run_compare(args: argparse.Namespace) -> int:
