@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from .analysis.compare import Comparison, compare
+from .analysis.sweep import sweep
 from .engine.session import Session, solve
 from .errors import InputError, Problem, ScnekitError, SolverError, UsageError
 from .fileformat.documents import read_document
@@ -36,7 +38,30 @@ def loads(document: object, file: str | None = None, *, limits: Limits = DEFAULT
 
 
 __all__ = [
-    "Conflict", "InputError", "Limits", "Link", "Measure", "Milestone", "Party", "Plan", "Problem", "Roadmap",
-    "Rule", "RuleKind", "Rules", "Scenario", "ScnekitError", "Session", "SolverError", "Status", "UsageError",
-    "load", "loads", "solve", "variant",
+    "Comparison",
+    "Conflict",
+    "InputError",
+    "Limits",
+    "Link",
+    "Measure",
+    "Milestone",
+    "Party",
+    "Plan",
+    "Problem",
+    "Roadmap",
+    "Rule",
+    "RuleKind",
+    "Rules",
+    "Scenario",
+    "ScnekitError",
+    "Session",
+    "SolverError",
+    "Status",
+    "UsageError",
+    "compare",
+    "load",
+    "loads",
+    "solve",
+    "sweep",
+    "variant",
 ]
