@@ -106,10 +106,10 @@ def test_variants_sweeps_and_compares(folder: Path) -> None:
     text = text_of(notebook)
     solved = re.search(r"(\d+) variants solved: (.*)", text)
     assert solved, "the sweep did not report its variants"
-    assert int(solved.group(1)) == 120  # 5 exposure limits x 4 capacities x 6 scenarios
+    assert int(solved.group(1)) == 105  # 5 exposure limits x 3 capacities x 7 scenarios
     counts = {status: int(n) for n, status in re.findall(r"(\d+) (\w+)", solved.group(2))}
-    assert sum(counts.values()) == 120 and set(counts) <= {"optimal", "feasible", "infeasible", "unknown"}
-    assert counts.get("optimal", 0) + counts.get("feasible", 0) >= 100, counts  # roadmaps, not failures
+    assert sum(counts.values()) == 105 and set(counts) <= {"optimal", "feasible", "infeasible", "unknown"}
+    assert counts.get("optimal", 0) + counts.get("feasible", 0) >= 90, counts  # roadmaps, not failures
     assert "achieved:frontline-calm" in text and "us-russia-frozen" in text  # the rows and the pivot
     for scenario in ("base", "earthquake"):  # the comparison's summary: status, objective, measures, milestones
         assert re.search(rf"{scenario}\s+optimal\s+\d+\.\d+\s+\d+\s+\d+", text), scenario
