@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import multiprocessing
@@ -9,6 +10,9 @@ import os
 import shutil
 import signal
 import stat
+import struct
+import subprocess
+import tempfile
 import time
 from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
@@ -26,9 +30,12 @@ from scnekit.fileformat.savefile import (
     legacy_autosave_path,
     pin_overrides,
     read_autosave,
+    read_autosave_file,
     read_autosaves,
     write_autosave,
 )
+from scnekit.fileformat.writing import write_text_atomic
+from scnekit.model import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
@@ -398,3 +405,209 @@ def test_writer_killed_in_a_save_leaves_no_temporary_file(tmp_path: Path) -> Non
     add_scenario(path, Draft().to_scenario(scnekit.load(path), "after-the-crash"))
     assert hidden(tmp_path) == [live.name]
     assert scnekit.load(path).scenario_ids[-1] == "after-the-crash"
+
+
+# -- what a save keeps, and how it fails ------------------------------------------------------------------
+
+ACL_XATTR = "system.posix_acl_access"
+_UNDEFINED_ID = 0xFFFFFFFF
+
+
+def _set_xattr_or_skip(path: Path, name: str, value: bytes) -> None:
+    try:
+        os.setxattr(path, name, value)
+    except OSError as err:
+        pytest.skip(f"this filesystem refuses the extended attribute {name}: {err.strerror}")
+
+
+def _acl_reading_for(uid: int) -> bytes:
+    """The POSIX ACL ``u::rw-,u:UID:r--,g::r--,m::rw-,o::r--`` as the kernel's xattr value."""
+    entries = [(0x01, 6, _UNDEFINED_ID), (0x02, 4, uid), (0x04, 4, _UNDEFINED_ID), (0x10, 6, _UNDEFINED_ID),
+               (0x20, 4, _UNDEFINED_ID)]
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+
+
+def test_extended_attributes_are_kept(tmp_path: Path) -> None:
+    """A save replaces the file with a new one: every xattr of the old file is on the new one."""
+    path = copy("case-1000.yaml", tmp_path)
+    _set_xattr_or_skip(path, "user.scnekit_test", b"tagged by the planner")
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "tagged"))
+    assert os.getxattr(path, "user.scnekit_test") == b"tagged by the planner"
+    assert scnekit.load(path).scenario_ids[-1] == "tagged"
+    assert hidden(tmp_path) == []
+
+
+def test_posix_acl_is_kept(tmp_path: Path) -> None:
+    """A colleague given read access by an ACL keeps it after a save (setfacl where it is
+    installed, otherwise the ACL's xattr written directly)."""
+    path = copy("case-1000.yaml", tmp_path)
+    colleague = os.getuid() + 4321
+    if shutil.which("setfacl"):
+        done = subprocess.run(["setfacl", "-m", f"u:{colleague}:r", str(path)], capture_output=True, check=False)
+        if done.returncode:
+            pytest.skip(f"setfacl refused: {done.stderr.decode(errors='replace').strip()}")
+    else:
+        _set_xattr_or_skip(path, ACL_XATTR, _acl_reading_for(colleague))
+    acl, mode = os.getxattr(path, ACL_XATTR), stat.S_IMODE(path.stat().st_mode)
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "shared"))
+    assert os.getxattr(path, ACL_XATTR) == acl
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert scnekit.load(path).scenario_ids[-1] == "shared"
+
+
+def test_folder_default_acl_is_not_added_to_the_file(tmp_path: Path) -> None:
+    """A new file inherits its folder's default ACL; the saved file has exactly the old
+    file's attributes, so it gains no ACL it did not have."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = copy("case-1000.yaml", folder)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    assert ACL_XATTR not in os.listxattr(path)
+    _set_xattr_or_skip(folder, "system.posix_acl_default", _acl_reading_for(os.getuid() + 4321))
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "no-acl"))
+    assert ACL_XATTR not in os.listxattr(path)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert scnekit.load(path).scenario_ids[-1] == "no-acl"
+
+
+def test_xattr_that_cannot_be_copied_means_writing_in_place(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the new file cannot carry an xattr of the old one, the old file is written
+    itself, which keeps every attribute."""
+    path = copy("case-1000.yaml", tmp_path)
+    _set_xattr_or_skip(path, "user.scnekit_test", b"kept")
+    inode = path.stat().st_ino
+
+    def refuse(*_: object, **__: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "setxattr", refuse)
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "in-place"))
+    assert path.stat().st_ino == inode
+    assert os.getxattr(path, "user.scnekit_test") == b"kept"
+    assert scnekit.load(path).scenario_ids[-1] == "in-place"
+    assert hidden(tmp_path) == []
+
+
+def test_folder_that_cannot_be_written_means_writing_in_place(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writable file in a folder the user may not write into: no temporary file can be
+    made beside it, so the file is written in place (under the lock)."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = copy("case-1000.yaml", folder)
+    base = scnekit.load(path)
+    inode = path.stat().st_ino
+    if os.geteuid() == 0:  # root may write into any folder: make mkstemp fail as it does for others
+        def refuse(*_: object, **kwargs: object) -> tuple[int, str]:
+            raise PermissionError(errno.EACCES, "Permission denied", str(kwargs.get("dir")))
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    folder.chmod(0o555)
+    try:
+        add_scenario(path, Draft().to_scenario(base, "no-folder-rights"))
+        with pytest.raises(scnekit.UsageError, match=r"new\.yaml.*Permission denied"):
+            write_text_atomic(folder / "new.yaml", "a new file\n")
+    finally:
+        folder.chmod(0o755)
+    assert path.stat().st_ino == inode
+    assert scnekit.load(path).scenario_ids[-1] == "no-folder-rights"
+    assert sorted(p.name for p in folder.iterdir()) == ["case-1000.yaml"]
+
+
+def test_owner_that_cannot_be_given_after_all_means_writing_in_place(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root without CAP_CHOWN: ``_may_give`` says yes, fchown then fails with EPERM; the
+    file is written in place instead, so its owner stays."""
+    path = copy("case-1000.yaml", tmp_path)
+    before = path.stat()
+
+    def refuse(*_: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refuse)
+    add_scenario(path, Draft().to_scenario(scnekit.load(path), "no-chown"))
+    after = path.stat()
+    assert (after.st_ino, after.st_uid, after.st_gid) == (before.st_ino, before.st_uid, before.st_gid)
+    assert scnekit.load(path).scenario_ids[-1] == "no-chown"
+    assert hidden(tmp_path) == []
+
+
+def test_dangling_symlink_names_the_link_and_its_missing_target(tmp_path: Path) -> None:
+    link = tmp_path / "link.yaml"
+    link.symlink_to(tmp_path / "gone" / "case.yaml")
+    with pytest.raises(scnekit.UsageError, match=r"link\.yaml.*gone/case\.yaml.*does not exist"):
+        add_scenario(link, Scenario("anything"))
+    (tmp_path / "gone").mkdir()  # the folder is there, the file is not
+    with pytest.raises(scnekit.UsageError, match=r"link\.yaml.*gone/case\.yaml.*does not exist"):
+        add_scenario(link, Scenario("anything"))
+    assert not (tmp_path / "gone" / "case.yaml").exists()
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(scnekit.UsageError, match=r"nothing\.yaml"):
+        add_scenario(tmp_path / "nothing.yaml", Scenario("anything"))
+
+
+def test_other_os_errors_name_the_file_and_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk (or any other OSError) in a save is a UsageError naming the file and
+    why; the file is unchanged and no temporary file stays."""
+    path = copy("case-1000.yaml", tmp_path)
+    base = scnekit.load(path)
+    before = path.read_text(encoding="utf-8")
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(scnekit.UsageError, match=r"case-1000\.yaml.*No space left on device"):
+        add_scenario(path, Draft().to_scenario(base, "full"))
+    assert path.read_text(encoding="utf-8") == before
+    assert hidden(tmp_path) == []
+    with pytest.raises(scnekit.UsageError, match=r"s1\.yaml.*No space left on device"):
+        write_autosave(path, Draft(), "s1")
+
+
+def test_saving_under_raised_limits(tmp_path: Path) -> None:
+    """A file read with raised limits can be saved to with the same limits (and the default
+    limits still refuse it, rather than write a file that ``load`` would refuse)."""
+    path = copy("case-1000.yaml", tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("  phases: 4\n", "  phases: 500\n", 1),
+                    encoding="utf-8")
+    limits = scnekit.Limits(phases=1000)
+    base = scnekit.load(path, limits=limits)
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(scnekit.InputError, match="500 phases"):
+        add_scenario(path, Draft().to_scenario(base, "default-limits"))
+    assert path.read_text(encoding="utf-8") == before
+    plan = add_scenario(path, Draft(pins={"m2": 450}).to_scenario(base, "long"), limits=limits)
+    assert plan.limits == limits and plan.scenario_ids[-1] == "long"
+    assert scnekit.load(path, limits=limits).scenario("long").horizon.phases == 500
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (b"scnekit_autosave: 1\nscenario: caf\xe9\n", "not a UTF-8 text file"),
+    (b"scnekit_autosave: !!int x\n", "not valid YAML|cannot be read"),
+    (b"scnekit_autosave: 1\nsaved_at: !!bool maybe\n", "not valid YAML|cannot be read"),
+    (b"scnekit_autosave: 1\nsaved_at: !!timestamp 2025-13-45\n", "not valid YAML|cannot be read"),
+    (b"scnekit_autosave: [1\n", "not valid YAML"),
+])
+def test_unreadable_autosave_is_an_input_error_naming_it(content: bytes, problem: str, tmp_path: Path) -> None:
+    """Bytes that are not UTF-8, or a value YAML cannot build (``!!int x``), are an
+    InputError naming the autosave, as in a scenario file: never a UnicodeDecodeError or
+    ValueError that would stop the explorer from opening."""
+    path = copy("case-1000.yaml", tmp_path)
+    target = autosave_path(path, "broken")
+    target.parent.mkdir()
+    target.write_bytes(content)
+    for read in (lambda: read_autosave_file(target), lambda: read_autosaves(path)):
+        with pytest.raises(scnekit.InputError, match=problem) as caught:
+            read()
+        assert [p.file for p in caught.value.problems] == [str(target)]
+
+
+def test_oversized_autosave_is_refused_unread(tmp_path: Path) -> None:
+    path = copy("case-1000.yaml", tmp_path)
+    target = write_autosave(path, Draft(), "big")
+    with pytest.raises(scnekit.InputError, match="larger than 100 bytes"):
+        read_autosave_file(target, scnekit.Limits(file_bytes=100))

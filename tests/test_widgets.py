@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import html
 import json
+import os
 import shutil
 import threading
 import time
@@ -13,7 +16,14 @@ import ipywidgets as widgets
 import pytest
 
 import scnekit
-from scnekit.fileformat.savefile import Draft, legacy_autosave_path, read_autosave, read_autosave_file
+from scnekit.fileformat.savefile import (
+    Draft,
+    autosave_folder,
+    legacy_autosave_path,
+    read_autosave,
+    read_autosave_file,
+    write_autosave,
+)
 from scnekit.fileformat.scenarios import variant
 from scnekit.widgets import Explorer
 from scnekit.widgets.runner import LatestOnly
@@ -523,6 +533,41 @@ def test_autosave_of_earlier_versions_is_offered_back(workshop: Path, open_explo
     assert legacy.exists()  # kept: nothing typed is lost
 
 
+def test_unreadable_autosaves_are_shown_and_the_explorer_opens(workshop: Path,
+                                                               open_explorer: type[Explorer]) -> None:
+    """An autosave that is not UTF-8, or holds a value YAML cannot build, is named in the
+    error area; the explorer opens anyway and offers the readable one."""
+    folder = autosave_folder(workshop)
+    folder.mkdir()
+    (folder / "bad-bytes.yaml").write_bytes(b"scnekit_autosave: 1\nscenario: caf\xe9\n")
+    (folder / "bad-value.yaml").write_bytes(b"scnekit_autosave: !!int x\n")
+    write_autosave(workshop, Draft(set={"rules.max_exposure": 1}), "readable")
+    e = open_explorer(workshop)
+    e.wait()
+    assert e.roadmap is not None and e.draft == Draft()
+    shown = html.unescape(e.views.error.value)
+    assert "bad-bytes.yaml" in shown and "bad-value.yaml" in shown
+    assert "not a UTF-8 text file" in shown
+    assert e.views.error.layout.display is None
+    assert [a.session for a in e.autosaves()] == ["readable"]
+    assert "Restore" in e.controls.restore_button.description
+    e.controls.restore_button.click()
+    e.wait()
+    assert e.draft == Draft(set={"rules.max_exposure": 1})
+
+
+def test_restore_true_skips_unreadable_autosaves(workshop: Path, open_explorer: type[Explorer]) -> None:
+    folder = autosave_folder(workshop)
+    folder.mkdir()
+    (folder / "zzz-broken.yaml").write_bytes(b"\xff\xfe")
+    write_autosave(workshop, Draft(pins={"travel": 3}), "readable")
+    e = open_explorer(workshop, restore=True)
+    e.wait()
+    assert e.draft == Draft(pins={"travel": 3})
+    assert "zzz-broken.yaml" in html.unescape(e.views.error.value)
+
+
+
 # -- saving a scenario ---------------------------------------------------------------------------------
 
 
@@ -567,6 +612,46 @@ def test_saving_keeps_comments_and_refuses_taken_names(explorer: Explorer, works
     with pytest.raises(scnekit.UsageError, match="reserved"):
         explorer.save_scenario("base")
     assert workshop.read_text(encoding="utf-8") == text
+
+
+def test_save_failure_names_the_file_and_the_reason(explorer: Explorer, workshop: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save the system refuses (here a full disk) is shown in the error area as a
+    UsageError naming the file and why, not as a bare OSError."""
+    before = workshop.read_text(encoding="utf-8")
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    explorer.controls.save_name.value = "on-a-full-disk"
+    explorer.controls.save_button.click()
+    shown = html.unescape(explorer.views.error.value)
+    assert "workshop.yaml" in shown and "No space left on device" in shown and "UsageError" in shown
+    assert workshop.read_text(encoding="utf-8") == before
+
+
+def test_explorer_saves_under_the_limits_the_file_was_loaded_with(tmp_path: Path, open_explorer: type[Explorer]) -> None:
+    """A 500-phase file loaded with raised limits can be saved to from the explorer, which
+    also starts from one of its scenarios under those limits."""
+    path = tmp_path / "long.yaml"
+    path.write_text(WORKSHOP.replace("  phases: 5\n  labels: [Q1, Q2, Q3, Q4, Q5]\n", "  phases: 500\n")
+                    .replace("      horizon.capacity: [2, 1, 1, 2, 2]\n", "      horizon.capacity: 2\n"),
+                    encoding="utf-8")
+    limits = scnekit.Limits(phases=1000)
+    plan = scnekit.load(path, limits=limits)
+    e = open_explorer(plan, autosave=False, anticipate=False)
+    e.wait()
+    e.pin("travel", 450)
+    e.wait()
+    e.save_scenario("late-travel")
+    assert e.base.limits == limits
+    saved = scnekit.load(path, limits=limits)
+    assert saved.scenario_ids[-1] == "late-travel"
+    assert scnekit.solve(saved, "late-travel").starts["travel"] == 450
+    other = open_explorer(saved.scenario("squeeze"), autosave=False, anticipate=False)
+    other.wait()
+    assert other.draft == Draft(scenario="squeeze") and other.base.limits == limits
 
 
 def test_explorer_can_start_from_a_scenario(workshop: Path, open_explorer: type[Explorer]) -> None:
@@ -815,3 +900,66 @@ def test_an_unchanged_view_is_not_sent_again(explorer: Explorer) -> None:
     before = {name: out.outputs for name, out in explorer.views.outputs.items()}
     explorer.views.show(explorer.roadmap)
     assert all(explorer.views.outputs[name].outputs is before[name] for name in before)
+
+
+# -- the Compare tab ----------------------------------------------------------------------------
+
+
+def test_compare_tab_shows_the_figure_and_the_sentences(explorer: Explorer) -> None:
+    view = explorer.compare
+    assert explorer.tabs.titles == ("Roadmap", "Compare")
+    assert explorer.tabs.children[1] is view.panel
+    assert view.chosen == ["base", "squeeze"]  # base and the first other scenario
+    view.button.click()
+    explorer.wait()
+    assert explorer.views.error.value == ""
+    comparison = view.comparison
+    assert comparison is not None and list(comparison.roadmaps) == ["base", "squeeze"]
+    expected = scnekit.solve(scnekit.load(explorer.base.path), "squeeze")
+    assert comparison.roadmaps["squeeze"].objective == expected.objective
+    changed = {*comparison.measures["measure"], *(f"◆ {k}" for k in comparison.milestones["milestone"])}
+    ticks = set(view.figure.layout.yaxis.ticktext)
+    assert changed and ticks == changed
+    assert "squeeze" in view.figure.layout.title.text
+    (shown,) = view.output.outputs
+    assert shown["data"]["application/vnd.plotly.v1+json"]["data"] == json.loads(view.figure.to_json())["data"]
+    sentences = comparison.sentences()
+    assert sentences and all(html.escape(line) in view.sentences.value for line in sentences)
+    assert "Compared" in view.status.value and not view.button.disabled
+    assert "scne-compare" in all_classes(explorer)
+
+
+def test_compare_needs_two_scenarios_and_says_so(explorer: Explorer) -> None:
+    explorer.compare.scenarios.value = ("squeeze",)
+    explorer.compare.button.click()  # no exception: the error area says it
+    explorer.wait()
+    assert "at least two scenarios" in explorer.views.error.value
+    assert explorer.views.error.layout.display is None
+    assert explorer.compare.comparison is None
+
+
+def test_compare_failure_goes_to_the_error_area(explorer: Explorer) -> None:
+    def broken(*args: object, **kwargs: object) -> scnekit.Roadmap:
+        raise RuntimeError("the solver <b>broke</b>")
+
+    explorer._compare_session.solve = broken  # type: ignore[method-assign]
+    explorer.compare.button.click()
+    explorer.wait()
+    error = explorer.views.error.value
+    assert "Could not compare the scenarios" in error and "the solver &lt;b&gt;broke&lt;/b&gt;" in error
+    assert explorer.views.error.layout.display is None
+    assert "failed" in explorer.compare.status.value and not explorer.compare.button.disabled
+    assert explorer.compare.comparison is None
+    assert explorer.roadmap is not None and explorer.roadmap.status == "optimal"  # the roadmap tab goes on
+
+
+def test_compare_default_follows_the_scenario_until_chosen(explorer: Explorer) -> None:
+    explorer.controls.scenario.value = "squeeze"
+    explorer.wait()
+    assert explorer.compare.chosen == ["base", "squeeze"]
+    explorer.save_scenario("tight", "saved from the explorer")
+    assert "tight" in explorer.compare.scenarios.options
+    explorer.compare.scenarios.value = ("squeeze", "tight")
+    explorer.controls.scenario.value = "base"
+    explorer.wait()
+    assert explorer.compare.chosen == ["squeeze", "tight"]  # a choice of the user's is kept

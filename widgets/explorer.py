@@ -3,7 +3,10 @@
 Built over the engine: :class:`scnekit.Session` solves (reusing the HiGHS model when
 only parameters change), :meth:`Draft.plan` builds the model the controls describe,
 and :mod:`scnekit.fileformat.savefile` writes scenarios and the autosave. Solves run on a
-background thread, one at a time, always on the latest state of the controls.
+background thread, one at a time, always on the latest state of the controls. The Compare
+tab solves scenarios of the file on a second background thread, as
+:func:`scnekit.analysis.compare.compare` does but with a stop for a newer request or a
+closed explorer, so a comparison never holds up the roadmap on screen.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -20,6 +23,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from scnekit import load, loads
+from scnekit.analysis.compare import comparison
 from scnekit.engine.session import Session
 from scnekit.errors import ScnekitError, UsageError
 from scnekit.fileformat.savefile import (
@@ -36,6 +40,7 @@ from scnekit.fileformat.savefile import (
 from scnekit.model import Plan, Scenario
 from scnekit.roadmap import Roadmap, Status
 
+from .compare import CompareView
 from .controls import Controls, Edit
 from .runner import LatestOnly
 from .status import error_html, problem_html, roadmap_html
@@ -60,6 +65,14 @@ class _Job:
     generation: int
     nearby: tuple[Draft, ...] = ()  # settings one slider step away, to solve ahead
     base: Plan | None = None  # the file's plan these drafts apply to
+
+
+@dataclass(frozen=True)
+class _Comparing:
+    """Scenarios of the file to compare, the first being the reference."""
+
+    base: Plan
+    scenarios: tuple[str, ...]
 
 
 class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hints
@@ -92,6 +105,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._session_id = new_session()
         self._time_limit = time_limit
         self._session = Session(diagnose_seconds=diagnose_seconds)
+        self._compare_session = Session(diagnose_seconds=diagnose_seconds)  # the comparing thread's
         self._cache: OrderedDict[tuple[int, str], Roadmap] = OrderedDict()
         self._generation = 0
         self._roadmap: Roadmap | None = None
@@ -101,6 +115,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._closed = False
         self.views = Views()
         self.controls = Controls(base, self._edit)
+        self.compare = CompareView()
+        self.compare.set_scenarios(base.scenario_ids, start)
         self._anticipate = anticipate
         # settings to solve ahead of need, each with the generation and base of its job
         # (worker thread only)
@@ -110,9 +126,15 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._runner: LatestOnly[_Job] = LatestOnly(self._show_job, on_busy=self._mark_busy,
                                                     on_error=self._worker_failed,
                                                     idle=self._next_ahead if anticipate else None)
+        self._comparer: LatestOnly[_Comparing] = LatestOnly(self._run_comparison, on_busy=self.compare.set_busy,
+                                                            on_error=self._comparison_failed,
+                                                            name="scnekit-compare")
         title = widgets.HTML(escape(base.name))
         title.add_class("scne-title")
-        main = widgets.VBox([self.views.status, self.views.error, self.views.grid],
+        self.tabs = widgets.Tab([self.views.grid, self.compare.panel], titles=("Roadmap", "Compare"),
+                                layout=widgets.Layout(width="100%", min_width="0"))
+        self.tabs.add_class("scne-tabs")
+        main = widgets.VBox([self.views.status, self.views.error, self.tabs],
                             layout=widgets.Layout(flex="1 1 auto", min_width="0", width="100%"))
         main.add_class("scne-main")
         body = widgets.HBox([self.controls.panel, main], layout=widgets.Layout(width="100%"))
@@ -120,12 +142,15 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.layout.width = "100%"
         self.add_class("scne-explorer")
         self._wire()
+        self._unreadable = ""  # the error area's note on autosaves that cannot be read
         self._found = self._read_autosave() if base.path is not None and restore is not False else None
         if self._found is not None and restore:
             self._apply(self._found.draft, record=False, save=True, force=True)
             self._found = None
         else:
             self._apply(self._draft, record=False, save=False, force=True)
+        if self._unreadable:  # the first _apply cleared the error area: show them again
+            self.views.show_error(self._unreadable)
         self._offer_restore()
 
     # -- what scripts and tests read --------------------------------------------------
@@ -157,21 +182,39 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         return autosave_path(self._base.path, self._session_id) if self._base.path is not None else None
 
     def autosaves(self) -> list[Autosave]:
-        """The autosaves of the file by other sessions, newest first; unreadable ones are shown as errors."""
+        """The autosaves of the file by other sessions, newest first; those that cannot be
+        read are left out and named together in the error area."""
         if self._base.path is None:
             return []
-        found = (self._read_autosave_file(target) for target in autosave_paths(self._base.path))
-        return newest_first(a for a in found if a is not None and a.session != self._session_id)
+        found: list[Autosave] = []
+        unreadable: list[str] = []
+        try:
+            targets = autosave_paths(self._base.path)
+        except OSError as exc:
+            targets = []
+            unreadable.append(error_html("The autosaves beside the file cannot be listed", exc))
+        for target in targets:
+            try:
+                found.append(read_autosave_file(target, self._base.limits))
+            except (ScnekitError, OSError) as exc:
+                unreadable.append(error_html(f"The autosave {target.name} beside the file cannot be read", exc))
+        self._unreadable = "<br>".join(unreadable)
+        if unreadable:
+            self.views.show_error(self._unreadable)
+        return newest_first(a for a in found if a.session != self._session_id)
 
     @property
     def can_undo(self) -> bool:
         return bool(self._history)
 
     def wait(self, timeout: float | None = 60.0) -> None:
-        """Return once no solve of a change runs or waits (solving ahead may go on, and gives
-        way to the next change); raise TimeoutError after ``timeout`` seconds."""
-        if not self._runner.wait(timeout):
-            raise TimeoutError(f"the explorer was still solving after {timeout} s")
+        """Return once no solve of a change and no comparison runs or waits (solving ahead
+        may go on, and gives way to the next change); raise TimeoutError after ``timeout`` seconds."""
+        until = None if timeout is None else time.monotonic() + timeout
+        for runner in (self._runner, self._comparer):
+            left = None if until is None else max(0.0, until - time.monotonic())
+            if not runner.wait(left):
+                raise TimeoutError(f"the explorer was still solving after {timeout} s")
 
     # -- what the controls (and scripts) do ---------------------------------------------
 
@@ -205,12 +248,25 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         if path is None:
             raise UsageError("this plan was not loaded from a file, so there is no file to save to")
         scenario = self._draft.to_scenario(self._base, name, description)
-        self._base = add_scenario(path, scenario)
+        self._base = add_scenario(path, scenario, limits=self._base.limits)
         self._generation += 1
         self.controls.show(self._base, self._draft, self._plan)
+        self.compare.set_scenarios(self._base.scenario_ids, self._draft.scenario)
         self.controls.save_message.value = (f"Saved scenario <b>{escape(name)}</b> to "
                                             f"{escape(Path(path).name)}")
         return scenario
+
+    def compare_scenarios(self, scenarios: Sequence[str] | None = None) -> None:
+        """Solve ``scenarios`` of the file (default: those chosen in the Compare tab) in the
+        background and show what changes against the first; :meth:`wait` waits for it."""
+        chosen = list(scenarios) if scenarios is not None else self.compare.chosen
+        if len(chosen) < 2:
+            raise UsageError("choose at least two scenarios to compare")
+        unknown = [s for s in chosen if s not in self._base.scenario_ids]
+        if unknown:
+            raise UsageError(f"no scenario {', '.join(repr(s) for s in unknown)} in the file; it has: "
+                             f"{', '.join(self._base.scenario_ids)}")
+        self._comparer.submit(_Comparing(self._base, tuple(chosen)))
 
     def restore(self) -> None:
         """Go to the newest state autosaved beside the file by another session that the file lacks."""
@@ -227,6 +283,9 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         runner = getattr(self, "_runner", None)  # None when construction failed early
         if runner is not None:
             runner.close()
+        comparer = getattr(self, "_comparer", None)
+        if comparer is not None:
+            comparer.close()
         for widget in list(_descendants(self)):
             widget.close()
         super().close()
@@ -248,6 +307,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             problem = err
         self._plan = plan
         self.controls.show(self._base, draft, plan)
+        self.compare.set_scenarios(self._base.scenario_ids, draft.scenario)
         self.controls.undo_button.disabled = not self._history
         if save and self._autosave:
             self._write_autosave(draft)
@@ -336,6 +396,31 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
     def _worker_failed(self, error: BaseException) -> None:
         self.views.show_error(error_html("Could not update the roadmap", error))
 
+    def _run_comparison(self, job: _Comparing) -> None:
+        """Runs on the comparing thread: solve every scenario, then draw what changes. A newer
+        request or closing the explorer stops it (the answer would be to an old question)."""
+        began = time.perf_counter()
+
+        def stale() -> bool:
+            return self._closed or self._comparer.superseded
+
+        roadmaps: dict[str, Roadmap] = {}
+        for sid in job.scenarios:
+            roadmaps[sid] = self._compare_session.solve(job.base.scenario(sid), time_limit=self._time_limit,
+                                                        stop=stale)
+            if stale():
+                return
+            self.compare.solved(sid, roadmaps[sid])
+        self.compare.show(comparison(roadmaps), time.perf_counter() - began)
+
+    def _comparison_failed(self, error: BaseException) -> None:
+        self.compare.show_failure("The comparison failed; see the message above.")
+        self.views.show_error(error_html("Could not compare the scenarios", error))
+
+    def _compare_clicked(self) -> None:
+        self.views.clear_error()
+        self.compare_scenarios()
+
     def _edit(self, edit: Edit) -> None:
         self._guard("That change could not be made", lambda: self.apply(edit(self._draft)))
 
@@ -353,6 +438,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         c.reset_button.on_click(lambda _: self._edit(lambda d: Draft(scenario=d.scenario)))
         c.restore_button.on_click(lambda _: self._guard("Could not restore the autosave", self.restore))
         c.save_button.on_click(lambda _: self._guard("Could not save the scenario", self._save_clicked))
+        self.compare.button.on_click(lambda _: self._guard("Could not compare the scenarios", self._compare_clicked))
 
     def _save_clicked(self) -> None:
         c = self.controls
@@ -364,13 +450,6 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
     def _read_autosave(self) -> Autosave | None:
         """The autosave to offer back: the newest of another session holding work the file lacks."""
         return next((a for a in self.autosaves() if not a.draft.saved_in(self._base)), None)
-
-    def _read_autosave_file(self, target: Path) -> Autosave | None:
-        try:
-            return read_autosave_file(target)
-        except (ScnekitError, OSError) as exc:
-            self.views.show_error(error_html(f"The autosave {target.name} beside the file cannot be read", exc))
-            return None
 
     def _write_autosave(self, draft: Draft) -> None:
         assert self._base.path is not None
@@ -397,7 +476,7 @@ def _open(plan: Plan | str | os.PathLike[str]) -> tuple[Plan, str]:
         raise UsageError(f"Explorer needs a plan from scnekit.load or a file path, got {type(plan).__name__}")
     if plan.scenario_id == "base":
         return plan, "base"
-    base = loads(plan.document, plan.path)
+    base = loads(plan.document, plan.path, limits=plan.limits)
     if plan.scenario_id not in base.scenario_ids:
         raise UsageError(f"'{plan.scenario_id}' is not a scenario of the file; pass the plan from "
                          "scnekit.load (the explorer builds variants itself)")

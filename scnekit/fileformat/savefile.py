@@ -29,9 +29,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from scnekit.errors import InputError, Problem, ScnekitError, UsageError
+from scnekit.limits import DEFAULT, Limits
 from scnekit.model import Plan, Scenario
 
-from .documents import parse_text
+from .documents import parse_text, read_document
 from .fields import ID_PATTERN
 from .scenarios import as_scenario, variant
 from .validate import parse_plan
@@ -132,21 +133,23 @@ def pin_overrides(pins: Mapping[str, int]) -> dict[str, Any]:
     return out
 
 
-def add_scenario(path: str | os.PathLike[str], scenario: Scenario) -> Plan:
+def add_scenario(path: str | os.PathLike[str], scenario: Scenario, *, limits: Limits = DEFAULT) -> Plan:
     """Append ``scenario`` to the file's ``scenarios`` list and return the file's new base plan.
 
     Refuses the id ``base`` and ids the file already has, including one that another
     writer saved since the caller read the file: under an exclusive lock the file is
-    read again, checked, validated and only then replaced (:func:`update_text`), so
-    explorers saving into one file from several processes never lose each other's work.
-    A read-only file is refused; links, mode and owner are kept.
+    read again, checked, validated under ``limits`` (pass those the file was loaded
+    with, ``plan.limits``) and only then replaced (:func:`update_text`), so explorers
+    saving into one file from several processes never lose each other's work. A
+    read-only file is refused; links, mode, owner and extended attributes (ACLs) are
+    kept. A file that cannot be written is a UsageError naming it and the reason.
     """
-    if not ID_PATTERN.match(scenario.id):
+    if not ID_PATTERN.fullmatch(scenario.id):
         raise UsageError(f"'{scenario.id}' cannot name a scenario: use lower-case letters, digits, "
                          "'_' and '-', starting with a letter or digit")
     if scenario.id == "base":
         raise UsageError("'base' is reserved for the model as written; choose another scenario name")
-    return update_text(path, lambda text: _appended(text, scenario, os.fspath(path)))
+    return update_text(path, lambda text: _appended(text, scenario, os.fspath(path), limits))
 
 
 def new_session() -> str:
@@ -180,7 +183,10 @@ def autosave_paths(path: str | os.PathLike[str]) -> list[Path]:
 def write_autosave(path: str | os.PathLike[str], draft: Draft, session: str) -> Path:
     """Write ``draft`` (with the time) to the autosave of session ``session`` of the scenario file ``path``."""
     target = autosave_path(path, session)
-    target.parent.mkdir(exist_ok=True)
+    try:
+        target.parent.mkdir(exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"{target} could not be saved: {err.strerror or err} ({target.parent})") from err
     document = {"scnekit_autosave": AUTOSAVE_VERSION, "file": Path(path).name,
                 "saved_at": datetime.now(UTC).isoformat(timespec="microseconds"), **draft.to_dict()}
     head = (f"# Unsaved explorer state for {Path(path).name}, written on every change.\n"
@@ -189,10 +195,19 @@ def write_autosave(path: str | os.PathLike[str], draft: Draft, session: str) -> 
     return target
 
 
-def read_autosave_file(target: Path) -> Autosave:
-    """The autosave in the file ``target``; raises InputError when it is not one."""
+def read_autosave_file(target: Path, limits: Limits = DEFAULT) -> Autosave:
+    """The autosave in the file ``target``; raises InputError naming it when it is not one.
+
+    It is read as a scenario file is (:func:`~scnekit.fileformat.documents.read_document`):
+    at most ``limits.file_bytes`` bytes, UTF-8, YAML within ``limits``; whatever stops
+    that (bytes that are not UTF-8, a value such as ``!!int x``) is an InputError too.
+    """
     file = str(target)
-    data = parse_text(target.read_text(encoding="utf-8"), file, "yaml")
+    try:
+        data = read_document(target, limits)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        # PyYAML's constructors raise what they meet on a value they cannot build
+        raise InputError([Problem("", f"not valid YAML: {type(exc).__name__}: {exc}", file)]) from None
     if not isinstance(data, dict) or data.get("scnekit_autosave") != AUTOSAVE_VERSION:
         raise InputError([Problem("", "not a scnekit explorer autosave (version 1)", file)])
     try:
@@ -203,9 +218,9 @@ def read_autosave_file(target: Path) -> Autosave:
     return Autosave(Draft.from_dict(data, file), saved_at, target, session)
 
 
-def read_autosaves(path: str | os.PathLike[str]) -> list[Autosave]:
+def read_autosaves(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> list[Autosave]:
     """Every autosave of the scenario file ``path``, newest first; raises InputError on one that is not."""
-    return newest_first(read_autosave_file(target) for target in autosave_paths(path))
+    return newest_first(read_autosave_file(target, limits) for target in autosave_paths(path))
 
 
 def read_autosave(path: str | os.PathLike[str]) -> Autosave | None:
@@ -226,17 +241,21 @@ def _overrides(scenario: Scenario) -> str:
     return json.dumps([dict(scenario.set), sorted(scenario.unavailable)], sort_keys=True, default=str)
 
 
-def _appended(text: str, scenario: Scenario, file: str) -> tuple[str, Plan]:
-    """The file's ``text`` with ``scenario`` appended, and its plan; refuses a taken id or an invalid result."""
+def _appended(text: str, scenario: Scenario, file: str, limits: Limits) -> tuple[str, Plan]:
+    """The file's ``text`` with ``scenario`` appended, and its plan under ``limits``; refuses a
+    taken id or an invalid result."""
     kind = "json" if file.lower().endswith(".json") else "yaml"
-    existing = parse_text(text, file, kind)
-    known = [s.get("id") for s in (existing or {}).get("scenarios") or [] if isinstance(s, dict)]
+    existing = parse_text(text, file, kind, limits)
+    if not isinstance(existing, dict):
+        raise InputError([Problem("", "must be a mapping at the top level", file)])
+    listed = existing.get("scenarios")
+    known = [s.get("id") for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
     if scenario.id in known:
         raise UsageError(f"{Path(file).name} already has a scenario '{scenario.id}' (if it was not there "
                          "when you opened the file, someone else saved it since); choose another name")
     entry = _entry(scenario)
     updated = _append_json(text, entry) if kind == "json" else _append_yaml(text, entry, file)
-    return updated, parse_plan(parse_text(updated, file, kind), file)
+    return updated, parse_plan(parse_text(updated, file, kind, limits), file, limits)
 
 
 def _entry(scenario: Scenario) -> dict[str, Any]:
