@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from . import load, solve
 from .cli_analyses import add_parsers as add_analysis_parsers
-from .cli_analyses import run_compare, run_frontier, run_sweep, run_walkaway
+from .cli_analyses import run_compare, run_frontier, run_robust, run_sweep, run_walkaway
 from .engine.formulation import Formulation
 from .errors import InputError, ScnekitError, UsageError
 from .export.text import terminal_safe, text_report
@@ -90,6 +90,8 @@ def _run(args: argparse.Namespace) -> int:
             return run_frontier(args)
         if args.command == "walkaway":
             return run_walkaway(args)
+        if args.command == "robust":
+            return run_robust(args)
         if args.command == "workshop":
             from .workshop import serve
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from .analysis.compare import compare, exit_status
 from .analysis.frontier import MAX_POINTS, frontier
+from .analysis.robust import robust
 from .analysis.sweep import SweepInterrupted, output_format, sweep, write_rows
 from .engine.session import solve
 from .errors import UsageError
@@ -55,6 +56,14 @@ def add_parsers(sub: Any, limit_help: str) -> None:
     front.add_argument("--format", choices=("table", "json"), default="table")
     front.add_argument("--time-limit", type=float, default=None, metavar="S", help="for each solve")
     front.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=limit_help)
+    rob = sub.add_parser("robust", help="first steps that hold whatever scenario comes true")
+    rob.add_argument("file")
+    rob.add_argument("--scenarios", required=True, help="ids separated by commas, or all")
+    rob.add_argument("--shared", type=int, required=True, metavar="K", help="phases 1..K are the same in all")
+    rob.add_argument("--criterion", choices=("worst", "mean"), default="worst")
+    rob.add_argument("--format", choices=("table", "json"), default="table")
+    rob.add_argument("--time-limit", type=float, default=None, metavar="S", help="for the whole analysis")
+    rob.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=limit_help)
     walk = sub.add_parser("walkaway", help="who is tempted to walk away from the roadmap, and when")
     walk.add_argument("file")
     walk.add_argument("--scenario", default=None, help="scenario id (default: base)")
@@ -85,6 +94,26 @@ def run_frontier(args: argparse.Namespace) -> int:
             lines.append("  (a solve was cut short by the time limit: the points may not all be exact)")
         print(terminal_safe("\n".join(lines)))
     return EXIT[Status.OPTIMAL if found.points else found.status]
+
+
+def run_robust(args: argparse.Namespace) -> int:
+    plan = _load(args.file, args.limit)
+    answer = robust(plan, args.scenarios, args.shared, args.criterion, time_limit=args.time_limit)
+    if args.format == "json":
+        print(json.dumps(answer.to_dict(), indent=2))
+    else:
+        lines = [f"{plan.name}: first steps shared by {', '.join(answer.scenarios)} in phases 1..{answer.shared} "
+                 f"({answer.criterion} case): {answer.status}"]
+        if answer.status.found:
+            steps = ", ".join(f"{s['measure']} (phase {s['start']})" for s in answer.first_steps) or "none"
+            lines.append(f"  start with: {steps}")
+            lines.append(f"  {answer.criterion} objective {answer.value:g}")
+            for sid, part in answer.scenarios.items():
+                lines.append(f"  {sid}: objective {part.roadmap.objective:g}, on its own {part.optimum:g}, "
+                             f"price {part.price:g}")
+        lines += [f"  - {reason}" for reason in answer.reasons]
+        print(terminal_safe("\n".join(lines)))
+    return EXIT[answer.status]
 
 
 def run_walkaway(args: argparse.Namespace) -> int:
