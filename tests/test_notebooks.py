@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-NOTEBOOKS = ("quickstart.ipynb", "workshop.ipynb", "variants.ipynb")
+NOTEBOOKS = ("quickstart.ipynb", "workshop.ipynb", "variants.ipynb", "tradeoffs.ipynb")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PLOTLY = "application/vnd.plotly.v1+json"
 
@@ -122,3 +122,15 @@ def test_variants_sweeps_and_compares(folder: Path) -> None:
     names = " ".join(str(t.get("name")) for t in sweeps[0]["data"])
     assert all(sid in names for sid in ("base", "us-russia-frozen", "earthquake", "without-loss")), names
     assert "earthquake" in str(comparison["data"])
+
+
+def test_tradeoffs_answers_the_four_questions(folder: Path) -> None:
+    notebook = execute(folder / "tradeoffs.ipynb")
+    assert not [o for o in outputs(notebook) if o["output_type"] == "error"]
+    flat = " ".join(text_of(notebook).split())
+    assert re.search(r"\d+ points, optimal", flat)
+    assert "cost_of_safety" in flat
+    assert re.search(r"optimal: worst objective \d+", flat) and "phase 1:" in flat
+    assert re.search(r"\w+ is tempted after phases [\d, ]+; its stake falls to -\d+", flat)
+    assert re.search(r"with min_stake 0: objective \d+ against \d+ \(forbidding walk-away costs \d+\); "
+                     r"tempted rows before the last quarter: 0", flat)
