@@ -15,6 +15,8 @@ import yaml
 
 import scnekit
 from scnekit.analysis.compare import Comparison, compare, comparison
+from scnekit.analysis.frontier import Frontier, frontier
+from scnekit.analysis.robust import RobustResult, robust
 from scnekit.analysis.sweep import sweep
 from scnekit.errors import UsageError
 from scnekit.export import figures
@@ -346,3 +348,128 @@ def test_sweep_figure_refuses_an_x_that_was_not_varied(swept: pd.DataFrame) -> N
         with pytest.raises(UsageError, match=re.escape(f"{x!r} is not a varied column")) as raised:
             figures.sweep_figure(swept, x)
         assert "the varied ones are: rules.max_exposure" in str(raised.value)
+
+
+# -- the exposure frontier, walk-away stakes, robust first steps -----------------------------
+
+
+@pytest.fixture(scope="module")
+def steps() -> Frontier:
+    """case-1008's base: three points of the frontier, one of its roadmaps with a party tempted."""
+    found = frontier(scnekit.load(CASES / "case-1008.yaml"))
+    assert found.status == "optimal" and len(found.points) == 3
+    return found
+
+
+def frontier_marks(fig: go.Figure) -> go.Scatter:
+    (marks,) = [t for t in fig.data if t.mode == "markers+text"]
+    return marks
+
+
+def test_frontier_figure_points_are_the_frontiers(steps: Frontier) -> None:
+    fig = figures.frontier_figure(steps, limit=5)
+    marks = frontier_marks(fig)
+    assert list(marks.x) == [p.peak_exposure for p in steps.points]
+    assert list(marks.y) == [p.objective for p in steps.points]
+    best = max(p.objective for p in steps.points)
+    table = steps.table
+    assert [c[0] for c in marks.customdata] == [best - p.objective for p in steps.points]
+    assert [c[0] for c in marks.customdata] == list(table["cost_of_safety"])
+    assert [c[1] for c in marks.customdata] == list(table["measures"])
+    assert "gives up" in marks.hovertemplate and "measures" in marks.hovertemplate
+    (line,) = [t for t in fig.data if t.mode == "lines"]
+    assert line.line.shape == "hv"  # a step: the best objective holds until the next point
+    assert list(line.x) == [*marks.x, 5] and list(line.y) == [*marks.y, marks.y[-1]]
+    assert "scenario base" in fig.layout.title.text and "all parties" in fig.layout.title.text
+
+
+def test_frontier_figure_marks_the_current_limit(steps: Frontier) -> None:
+    fig = figures.frontier_figure(steps, limit=5)
+    (limit,) = [s for s in fig.layout.shapes if s.type == "line"]
+    assert limit.x0 == limit.x1 == 5 and limit.yref == "paper" and limit.line.dash == "dash"
+    assert any(a.text == "current limit 5" for a in fig.layout.annotations)
+    assert fig.layout.xaxis.range[1] > 5  # the line is inside the plot
+    unmarked = figures.frontier_figure(steps)
+    assert not [s for s in unmarked.layout.shapes if s.type == "line"]
+    assert not [a for a in unmarked.layout.annotations if "current limit" in a.text]
+    assert list(frontier_marks(unmarked).x) == [p.peak_exposure for p in steps.points]
+
+
+def test_frontier_figure_of_chosen_parties_names_them() -> None:
+    plan = scnekit.load(CASES / "case-1008.yaml")
+    chosen = [p.id for p in plan.parties][:2]
+    fig = figures.frontier_figure(frontier(plan, parties=chosen))
+    assert f"peak over {', '.join(chosen)}" in fig.layout.title.text
+
+
+def test_frontier_figure_without_a_roadmap_says_why() -> None:
+    found = frontier(scnekit.load(CASES / "case-1002.yaml"))
+    assert found.status == "infeasible" and not found.points and found.conflicts
+    fig = figures.frontier_figure(found, limit=1)
+    assert not fig.data and not fig.layout.shapes
+    (note,) = fig.layout.annotations
+    assert "no frontier" in note.text
+    for rule in {c.rule for c in found.conflicts}:
+        assert rule.replace("_", " ") in note.text
+
+
+def test_stake_heatmap_cells_are_the_walkaway_stakes(steps: Frontier) -> None:
+    roadmap = steps.points[-1].roadmap
+    rows = roadmap.walkaway()
+    assert rows["tempted"].any()  # some cell is red
+    fig = figures.stake_heatmap(roadmap)
+    heat, last = fig.data
+    plan = roadmap.plan
+    T = plan.phases
+    assert list(heat.y) == [p.id for p in plan.parties] and list(heat.x) == list(range(1, T))
+    for party, zrow, trow, crow in zip(heat.y, heat.z, heat.text, heat.customdata, strict=True):
+        mine = rows[rows["party"] == party].set_index("phase")
+        assert list(zrow) == [mine.loc[t, "stake"] for t in range(1, T)]
+        assert [c[2] for c in crow] == [mine.loc[t, "banked"] for t in range(1, T)]
+        assert [re.sub("</?b>", "", t) for t in trow] == [f"{mine.loc[t, 'stake']:g}" for t in range(1, T)]
+        assert [t.startswith("<b>") for t in trow] == [bool(mine.loc[t, "tempted"]) for t in range(1, T)]
+    assert "banked" in heat.hovertemplate and "stake" in heat.hovertemplate
+    assert heat.zmin < 0 < heat.zmax  # a diverging scale that breaks at 0
+    (_, red), (cut, pale), (edge, zero), *_ = heat.colorscale  # red up to a hard break just below 0
+    assert (red, pale, zero) == (figures.DEEP_RED, figures.TEMPTED, figures.ZERO)
+    assert cut == edge == pytest.approx(-heat.zmin / (heat.zmax - heat.zmin), abs=1e-5)
+    # the last phase: shown, greyed, its stake 0 by definition
+    assert list(last.x) == [T] and {c for _, c in last.colorscale} == {figures.LAST_PHASE}
+    assert all(rows[(rows["phase"] == T)]["stake"] == 0)
+    assert [row[0][2] for row in last.customdata] == [
+        rows[(rows["party"] == p) & (rows["phase"] == T)]["banked"].item() for p in last.y]
+    assert list(fig.layout.xaxis.ticktext) == [plan.horizon.label(t) for t in range(1, T + 1)]
+
+
+def test_stake_heatmap_of_no_roadmap_is_empty(infeasible: scnekit.Roadmap) -> None:
+    fig = figures.stake_heatmap(infeasible)
+    assert not fig.data and "No roadmap" in fig.layout.annotations[0].text
+
+
+@pytest.fixture(scope="module")
+def shared() -> RobustResult:
+    result = robust(scnekit.load(CASES / "case-1008.yaml"), ["base", "shock"], 2)
+    assert result.status == "optimal" and result.value is not None and result.first_steps
+    return result
+
+
+def test_robust_figure_bars_are_each_scenarios_objective_and_optimum(shared: RobustResult) -> None:
+    fig = figures.robust_figure(shared)
+    own, here = fig.data
+    ids = list(shared.scenarios)
+    assert list(own.x) == list(here.x) == ids
+    assert list(own.y) == [shared.scenarios[s].optimum for s in ids]
+    assert list(here.y) == [shared.scenarios[s].roadmap.objective for s in ids]
+    assert list(here.customdata) == [f"{shared.scenarios[s].price:g}" for s in ids]
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    for step in shared.first_steps:
+        assert step["measure"] in notes
+    assert f"objective {shared.value:g}" in notes and "phases 1-2" in fig.layout.title.text
+
+
+def test_robust_figure_without_common_first_steps_says_why() -> None:
+    result = robust(scnekit.load(CASES / "case-1002.yaml"), ["base", "shock"], 1)
+    assert result.status == "infeasible" and result.reasons
+    fig = figures.robust_figure(result)
+    assert not fig.data
+    assert "no roadmap of its own" in fig.layout.annotations[0].text

@@ -9,23 +9,26 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import ipywidgets as widgets
 import pytest
 
 import scnekit
+from scnekit.analysis.frontier import Frontier, FrontierPoint, frontier
+from scnekit.analysis.robust import robust
 from scnekit.fileformat.savefile import (
     Draft,
     autosave_folder,
     legacy_autosave_path,
+    pin_overrides,
     read_autosave,
     read_autosave_file,
     write_autosave,
 )
 from scnekit.fileformat.scenarios import variant
-from scnekit.widgets import Explorer
+from scnekit.widgets import Explorer, walkaway
 from scnekit.widgets.runner import LatestOnly
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -907,7 +910,7 @@ def test_an_unchanged_view_is_not_sent_again(explorer: Explorer) -> None:
 
 def test_compare_tab_shows_the_figure_and_the_sentences(explorer: Explorer) -> None:
     view = explorer.compare
-    assert explorer.tabs.titles == ("Roadmap", "Compare")
+    assert explorer.tabs.titles == ("Roadmap", "Compare", "Trade-off", "Walk-away", "Robust start")
     assert explorer.tabs.children[1] is view.panel
     assert view.chosen == ["base", "squeeze"]  # base and the first other scenario
     view.button.click()
@@ -963,3 +966,261 @@ def test_compare_default_follows_the_scenario_until_chosen(explorer: Explorer) -
     explorer.controls.scenario.value = "base"
     explorer.wait()
     assert explorer.compare.chosen == ["squeeze", "tight"]  # a choice of the user's is kept
+
+
+# -- the Trade-off, Walk-away and Robust start tabs ----------------------------------------------
+
+
+def test_analysis_tabs_are_there_with_their_classes(explorer: Explorer) -> None:
+    assert explorer.tabs.titles == ("Roadmap", "Compare", "Trade-off", "Walk-away", "Robust start")
+    assert list(explorer.tabs.children[2:]) == [explorer.tradeoff.panel, explorer.walkaway.panel,
+                                                explorer.robust.panel]
+    classes = all_classes(explorer)
+    for name in ("scne-tradeoff", "scne-tradeoff-button", "scne-tradeoff-figure", "scne-tradeoff-points",
+                 "scne-walkaway", "scne-walkaway-figure", "scne-robust", "scne-robust-button", "scne-robust-shared"):
+        assert name in classes, name
+
+
+def frontier_marks(explorer: Explorer) -> list[tuple[float, float]]:
+    (marks,) = [t for t in explorer.tradeoff.figure.data if t.mode == "markers+text"]
+    return list(zip(marks.x, marks.y, strict=True))
+
+
+def test_tradeoff_tab_draws_the_frontier_of_the_settings_on_screen(explorer: Explorer) -> None:
+    view = explorer.tradeoff
+    assert view.chosen == ["north", "south", "envoy"]  # every party by default
+    explorer.pin("travel", 4)
+    explorer.wait()
+    view.button.click()
+    explorer.wait()
+    assert explorer.views.error.value == ""
+    expected = frontier(variant(explorer.base, set=pin_overrides({"travel": 4})))
+    found = view.frontier
+    assert found is not None and found.status == "optimal" and found.points
+    assert [(p.peak_exposure, p.objective) for p in found.points] == [
+        (p.peak_exposure, p.objective) for p in expected.points] == [(1, 39)]  # unpinned: (0, 20), (1, 41)
+    assert all(p.roadmap.starts["travel"] == 4 for p in found.points)  # the pin holds at every point
+    assert frontier_marks(explorer) == [(p.peak_exposure, p.objective) for p in found.points]
+    (limit,) = [s for s in view.figure.layout.shapes if s.type == "line"]
+    assert limit.x0 == 4 == view.limit  # the largest limit of the chosen parties (north 3, the others 4)
+    assert "differ (3 to 4)" in view.status.value and "Frontier" in view.status.value
+    (shown,) = view.output.outputs
+    assert shown["data"]["application/vnd.plotly.v1+json"]["data"] == json.loads(view.figure.to_json())["data"]
+    assert [v for _, v in view.points.options] == [None, *range(len(found.points))]
+    assert not view.load_button.disabled
+
+
+def test_tradeoff_over_chosen_parties_marks_their_limit(explorer: Explorer) -> None:
+    view = explorer.tradeoff
+    view.parties.value = ("north",)
+    view.button.click()
+    explorer.wait()
+    assert view.frontier is not None and view.frontier.parties == ("north",)
+    expected = frontier(explorer.base, parties=["north"])
+    assert frontier_marks(explorer) == [(p.peak_exposure, p.objective) for p in expected.points]
+    assert view.limit == 3 and "north" in view.figure.layout.title.text
+    explorer.controls.max_exposure.value = 2  # other settings: the frontier shown is marked as theirs
+    explorer.wait()
+    assert "before the last changes" in view.status.value
+    view.button.click()
+    explorer.wait()
+    assert "before the last changes" not in view.status.value and view.limit == 2
+
+
+def test_tradeoff_point_loads_its_roadmap_on_screen(explorer: Explorer) -> None:
+    view = explorer.tradeoff
+    view.button.click()
+    explorer.wait()
+    assert view.frontier is not None
+    low = view.frontier.points[0]
+    assert low.objective < 41
+    explorer.tabs.selected_index = 2
+    view.points.value = 0
+    view.load_button.click()
+    explorer.wait()
+    assert explorer.roadmap is low.roadmap
+    assert explorer.tabs.selected_index == 0
+    assert set(bars(explorer)) == set(low.roadmap.starts)
+    status = explorer.views.status.value
+    assert f"peak exposure <b>{low.peak_exposure:g}</b>" in status and "Frontier point" in status
+    assert f"objective <b>{low.objective:g}</b>" in status
+    heat = explorer.walkaway.figure.data[0]  # the Walk-away tab follows the roadmap on screen
+    rows = low.roadmap.walkaway()
+    assert [list(r) for r in heat.z] == [[rows[(rows["party"] == p) & (rows["phase"] == t)]["stake"].item()
+                                          for t in heat.x] for p in heat.y]
+    view.back_button.click()
+    explorer.wait()
+    assert explorer.roadmap is not None and explorer.roadmap.objective == 41
+    assert "Frontier point" not in explorer.views.status.value
+
+
+def test_tradeoff_mistakes_and_failures_go_to_the_error_area(explorer: Explorer,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    view = explorer.tradeoff
+    view.load_button.click()  # nothing to load yet
+    assert "compute the frontier" in explorer.views.error.value
+    view.parties.value = ()
+    view.button.click()
+    assert "at least one party" in explorer.views.error.value
+    view.parties.value = ("north", "south", "envoy")
+    explorer.apply(Draft(set={"horizon.phases": 3}))  # not a valid plan
+    explorer.wait()
+    view.button.click()
+    assert "Could not compute the frontier" in explorer.views.error.value
+    assert "horizon.labels" in explorer.views.error.value
+    explorer.undo()
+    explorer.wait()
+
+    def broken(*args: object, **kwargs: object) -> Frontier:
+        raise RuntimeError("the frontier <b>broke</b>")
+
+    monkeypatch.setattr("scnekit.widgets.explorer.frontier", broken)
+    view.button.click()
+    explorer.wait()
+    error = explorer.views.error.value
+    assert "Could not compute the frontier" in error and "the frontier &lt;b&gt;broke&lt;/b&gt;" in error
+    assert "could not be computed" in view.status.value and view.frontier is None
+    assert explorer.roadmap is not None and explorer.roadmap.objective == 41  # the roadmap tab goes on
+
+
+def test_tradeoff_newer_request_supersedes_and_keeps_the_last_figure(explorer: Explorer,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    view = explorer.tradeoff
+    view.button.click()
+    explorer.wait()
+    first = view.figure
+    started, release = threading.Event(), threading.Event()
+    calls: list[tuple[str, ...]] = []
+    real = frontier
+
+    def slow(plan: scnekit.Plan, *, parties: tuple[str, ...], time_limit: float | None,
+             progress: Callable[[FrontierPoint], None]) -> Frontier:
+        calls.append(tuple(parties))
+        if len(calls) == 1:
+            started.set()
+            assert release.wait(20)
+            found = real(plan, parties=parties, time_limit=time_limit)
+            progress(found.points[0])  # a newer request waits: this raises and ends the old one
+            raise AssertionError("the superseded frontier was not stopped")
+        return real(plan, parties=parties, time_limit=time_limit, progress=progress)
+
+    monkeypatch.setattr("scnekit.widgets.explorer.frontier", slow)
+    view.button.click()
+    assert started.wait(20)
+    assert view.figure is first and "Computing the frontier" in view.status.value  # the last figure stays
+    view.parties.value = ("south",)
+    view.button.click()
+    release.set()
+    explorer.wait()
+    assert calls == [("north", "south", "envoy"), ("south",)]
+    assert view.frontier is not None and view.frontier.parties == ("south",)
+    assert explorer.views.error.value == ""
+
+
+def test_walkaway_tab_follows_the_roadmap_on_screen(explorer: Explorer) -> None:
+    view = explorer.walkaway
+    assert view.lines == [] and "No party is tempted" in view.sentences.value
+    explorer.pin("monitoring", 2)
+    explorer.wait()
+    roadmap = explorer.roadmap
+    assert roadmap is not None and roadmap.starts["monitoring"] == 2
+    assert view.lines == ["north is tempted after phase 2; its stake falls to -1",
+                          "envoy is tempted after phase 1; its stake falls to -1"]
+    assert all(html.escape(line) in view.sentences.value for line in view.lines)
+    heat = view.figure.data[0]
+    rows = roadmap.walkaway()
+    assert [list(r) for r in heat.z] == [[rows[(rows["party"] == p) & (rows["phase"] == t)]["stake"].item()
+                                          for t in heat.x] for p in heat.y]
+    (shown,) = view.output.outputs
+    assert shown["data"]["application/vnd.plotly.v1+json"]["data"] == json.loads(view.figure.to_json())["data"]
+    explorer.apply(Draft(pins={"trade": 4}))
+    explorer.wait()
+    assert view.lines == ["north is tempted after phases 2-3; its stake falls to -1"]
+    explorer.pin("travel", 2)
+    explorer.controls.max_exposure.value = 0  # infeasible: no roadmap, nobody's stake
+    explorer.wait()
+    assert view.lines == [] and "No roadmap" in view.sentences.value
+    assert not view.figure.data
+
+
+def test_walkaway_phases_in_words() -> None:
+    assert walkaway._phases([2]) == "phase 2"
+    assert walkaway._phases([1, 2, 3, 4]) == "phases 1-4"
+    assert walkaway._phases([1, 2, 4, 6, 7]) == "phases 1-2, 4 and 6-7"
+
+
+def test_robust_tab_shows_the_shared_first_steps(explorer: Explorer) -> None:
+    view = explorer.robust
+    assert view.chosen == ["base", "squeeze"]
+    assert (view.shared.min, view.shared.max) == (1, 4)  # 1..T-1
+    view.shared.value = 2
+    view.button.click()
+    explorer.wait()
+    assert explorer.views.error.value == ""
+    expected = robust(explorer.base, ["base", "squeeze"], 2)
+    result = view.result
+    assert result is not None and result.status == "optimal"
+    assert result.first_steps == expected.first_steps and result.value == expected.value
+    for step in result.first_steps:
+        assert f"<b>{step['measure']}</b>" in view.tables.value
+    for sid, answer in result.scenarios.items():
+        assert f"<b>{sid}</b>" in view.tables.value
+        assert f">{answer.optimum:g}<" in view.tables.value and f">{answer.price:g}<" in view.tables.value
+    assert f"<b>{result.value:g}</b>" in view.status.value
+    own, here = view.figure.data
+    assert list(own.y) == [result.scenarios[s].optimum for s in ("base", "squeeze")]
+    assert list(here.y) == [result.scenarios[s].roadmap.objective for s in ("base", "squeeze")]
+    view.criterion.value = "mean"
+    view.button.click()
+    explorer.wait()
+    assert view.result is not None and str(view.result.criterion) == "mean"
+
+
+def test_robust_tab_says_why_there_are_no_common_first_steps(explorer: Explorer) -> None:
+    explorer.apply(Draft(pins={"monitoring": 1}))
+    explorer.save_scenario("pinned")
+    explorer.apply(Draft(unavailable=("monitoring",)))
+    explorer.save_scenario("no-monitoring")
+    explorer.wait()
+    view = explorer.robust
+    view.scenarios.value = ("pinned", "no-monitoring")
+    view.shared.value = 1
+    view.button.click()
+    explorer.wait()
+    result = view.result
+    assert result is not None and result.status == "infeasible" and result.reasons
+    assert "No common first steps" in view.status.value
+    for reason in result.reasons:
+        assert html.escape(reason) in view.tables.value  # escaped: the ids come quoted
+    assert "unavailable in scenario" in view.tables.value
+    assert not view.figure.data
+
+
+def test_robust_mistakes_and_failures_go_to_the_error_area(explorer: Explorer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    view = explorer.robust
+    view.scenarios.value = ("squeeze",)
+    view.button.click()
+    assert "at least two scenarios" in explorer.views.error.value
+    view.scenarios.value = ("base", "squeeze")
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("robust <i>broke</i>")
+
+    monkeypatch.setattr("scnekit.widgets.explorer.robust", broken)
+    view.button.click()
+    explorer.wait()
+    assert "Could not find robust first steps" in explorer.views.error.value
+    assert "robust &lt;i&gt;broke&lt;/i&gt;" in explorer.views.error.value
+    assert "see the message above" in view.status.value and view.result is None
+
+
+def test_close_stops_every_worker_of_the_tabs(workshop: Path) -> None:
+    explorer = Explorer(workshop)
+    explorer.wait()
+    explorer.tradeoff.button.click()
+    explorer.robust.button.click()
+    explorer.close()
+    runners = [explorer._runner, explorer._comparer, explorer._frontier_runner, explorer._robust_runner]
+    assert all(r.superseded for r in runners)  # closed
+    assert all(r._thread is None or not r._thread.is_alive() for r in runners)

@@ -58,7 +58,7 @@ class CompareView:
     def set_scenarios(self, ids: Sequence[str], current: str) -> None:
         """Offer the file's scenarios; keep a selection the user made, else choose ``base``
         with ``current`` (or the first other scenario)."""
-        default = _default(ids, current)
+        default = default_choice(ids, current)
         kept = tuple(s for s in self.scenarios.value if s in ids)
         if list(self.scenarios.options) != list(ids):
             self.scenarios.options = list(ids)
@@ -99,7 +99,8 @@ class CompareView:
         self.output.outputs = (bundle(figure),)
 
 
-def _default(ids: Sequence[str], current: str) -> tuple[str, ...]:
+def default_choice(ids: Sequence[str], current: str) -> tuple[str, ...]:
+    """``base`` and ``current`` (or the first other scenario): what a tab offers until the user chooses."""
     others = [s for s in ids if s != "base"]
     if not others:
         return tuple(ids)

@@ -6,7 +6,10 @@ and :mod:`scnekit.fileformat.savefile` writes scenarios and the autosave. Solves
 background thread, one at a time, always on the latest state of the controls. The Compare
 tab solves scenarios of the file on a second background thread, as
 :func:`scnekit.analysis.compare.compare` does but with a stop for a newer request or a
-closed explorer, so a comparison never holds up the roadmap on screen.
+closed explorer, so a comparison never holds up the roadmap on screen. The Trade-off tab
+(the exposure frontier of the settings on screen) and the Robust start tab (first steps
+shared by scenarios of the file) have a thread each too; the Walk-away tab follows the
+roadmap on screen.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as widgets
 
 from scnekit import load, loads
 from scnekit.analysis.compare import comparison
+from scnekit.analysis.frontier import Frontier, FrontierPoint, frontier
+from scnekit.analysis.robust import robust
 from scnekit.engine.session import Session
 from scnekit.errors import ScnekitError, UsageError
 from scnekit.fileformat.savefile import (
@@ -34,6 +40,7 @@ from scnekit.fileformat.savefile import (
     autosave_paths,
     new_session,
     newest_first,
+    pin_overrides,
     read_autosave_file,
     write_autosave,
 )
@@ -42,13 +49,17 @@ from scnekit.roadmap import Roadmap, Status
 
 from .compare import CompareView
 from .controls import Controls, Edit
+from .robust import RobustView
 from .runner import LatestOnly
 from .status import error_html, problem_html, roadmap_html
 from .theme import STYLE
+from .tradeoff import TradeoffView, point_html
 from .views import Views
+from .walkaway import WalkawayView
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 64
+TABS = ("Roadmap", "Compare", "Trade-off", "Walk-away", "Robust start")
 # Seconds between two drawings of roadmaps found on the way to the optimum (see _Interim).
 # A browser takes about 0.5 s to redraw the four views of the Syria example (Chromium on
 # the 2-core test machine); drawing more often would compete with the solver for the CPU.
@@ -68,11 +79,45 @@ class _Job:
 
 
 @dataclass(frozen=True)
+class _Shown:
+    """A roadmap to put on screen as it is (a point of the frontier), with its status line."""
+
+    roadmap: Roadmap
+    status: str
+
+
+@dataclass(frozen=True)
 class _Comparing:
     """Scenarios of the file to compare, the first being the reference."""
 
     base: Plan
     scenarios: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Tradeoff:
+    """The frontier to compute: the settings' plan (pins included), its parties and limit."""
+
+    plan: Plan
+    parties: tuple[str, ...]
+    key: str
+    label: str
+    limit: float | None
+    note: str
+
+
+@dataclass(frozen=True)
+class _Robust:
+    """Robust first steps to find for scenarios of the file."""
+
+    base: Plan
+    scenarios: tuple[str, ...]
+    shared: int
+    criterion: str
+
+
+class _Superseded(Exception):
+    """Raised from a progress callback to stop an analysis whose answer nobody waits for."""
 
 
 class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hints
@@ -117,22 +162,31 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.controls = Controls(base, self._edit)
         self.compare = CompareView()
         self.compare.set_scenarios(base.scenario_ids, start)
+        self.tradeoff = TradeoffView([p.id for p in base.parties])
+        self.walkaway = WalkawayView()
+        self.robust = RobustView(base.phases)
+        self.robust.set_scenarios(base.scenario_ids, start)
         self._anticipate = anticipate
         # settings to solve ahead of need, each with the generation and base of its job
         # (worker thread only)
         self._ahead: list[tuple[int, Plan, Draft]] = []
         self.anticipated = 0  # roadmaps solved ahead of need so far
         self._ahead_keys: set[tuple[int, str]] = set()
-        self._runner: LatestOnly[_Job] = LatestOnly(self._show_job, on_busy=self._mark_busy,
-                                                    on_error=self._worker_failed,
-                                                    idle=self._next_ahead if anticipate else None)
+        self._runner: LatestOnly[_Job | _Shown] = LatestOnly(self._show_job, on_busy=self._mark_busy,
+                                                             on_error=self._worker_failed,
+                                                             idle=self._next_ahead if anticipate else None)
         self._comparer: LatestOnly[_Comparing] = LatestOnly(self._run_comparison, on_busy=self.compare.set_busy,
                                                             on_error=self._comparison_failed,
                                                             name="scnekit-compare")
+        self._frontier_runner: LatestOnly[_Tradeoff] = LatestOnly(
+            self._run_frontier, on_busy=self.tradeoff.set_busy, on_error=self._frontier_failed,
+            name="scnekit-frontier")
+        self._robust_runner: LatestOnly[_Robust] = LatestOnly(
+            self._run_robust, on_busy=self.robust.set_busy, on_error=self._robust_failed, name="scnekit-robust")
         title = widgets.HTML(escape(base.name))
         title.add_class("scne-title")
-        self.tabs = widgets.Tab([self.views.grid, self.compare.panel], titles=("Roadmap", "Compare"),
-                                layout=widgets.Layout(width="100%", min_width="0"))
+        self.tabs = widgets.Tab([self.views.grid, self.compare.panel, self.tradeoff.panel, self.walkaway.panel,
+                                 self.robust.panel], titles=TABS, layout=widgets.Layout(width="100%", min_width="0"))
         self.tabs.add_class("scne-tabs")
         main = widgets.VBox([self.views.status, self.views.error, self.tabs],
                             layout=widgets.Layout(flex="1 1 auto", min_width="0", width="100%"))
@@ -208,10 +262,11 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         return bool(self._history)
 
     def wait(self, timeout: float | None = 60.0) -> None:
-        """Return once no solve of a change and no comparison runs or waits (solving ahead
-        may go on, and gives way to the next change); raise TimeoutError after ``timeout`` seconds."""
+        """Return once no solve of a change, no comparison and no analysis of a tab runs or
+        waits (solving ahead may go on, and gives way to the next change); raise TimeoutError
+        after ``timeout`` seconds."""
         until = None if timeout is None else time.monotonic() + timeout
-        for runner in (self._runner, self._comparer):
+        for runner in self._runners():
             left = None if until is None else max(0.0, until - time.monotonic())
             if not runner.wait(left):
                 raise TimeoutError(f"the explorer was still solving after {timeout} s")
@@ -252,6 +307,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._generation += 1
         self.controls.show(self._base, self._draft, self._plan)
         self.compare.set_scenarios(self._base.scenario_ids, self._draft.scenario)
+        self.robust.set_scenarios(self._base.scenario_ids, self._draft.scenario)
+        self.robust.set_phases(self._base.phases)
         self.controls.save_message.value = (f"Saved scenario <b>{escape(name)}</b> to "
                                             f"{escape(Path(path).name)}")
         return scenario
@@ -268,6 +325,65 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
                              f"{', '.join(self._base.scenario_ids)}")
         self._comparer.submit(_Comparing(self._base, tuple(chosen)))
 
+    def compute_frontier(self, parties: Sequence[str] | None = None) -> None:
+        """Compute the exposure frontier of the settings on screen (pins included) over
+        ``parties`` (default: those chosen in the Trade-off tab) in the background; a newer
+        request stops this one. :meth:`wait` waits for it."""
+        chosen = list(parties) if parties is not None else self.tradeoff.chosen
+        if not chosen:
+            raise UsageError("choose at least one party whose exposure counts in the peak")
+        unknown = [p for p in chosen if p not in self._base.party_by_id]
+        if unknown:
+            raise UsageError(f"no party {', '.join(repr(p) for p in unknown)}; the file has: "
+                             f"{', '.join(self._base.party_by_id)}")
+        draft = self._draft
+        # the pins as the rules they are, so that every roadmap of the frontier keeps them
+        plan = Draft(draft.scenario, {**draft.set, **pin_overrides(draft.pins)}, draft.unavailable).plan(self._base)
+        limits = [plan.rules.exposure_limit(p) for p in chosen]
+        known = [x for x in limits if x is not None]
+        limit = max(known) if known and len(known) == len(limits) else None
+        note = ""
+        if limit is None:
+            note = ("No exposure limit is marked: "
+                    + ("no chosen party has one." if not known else "some chosen parties have none."))
+        elif min(known) < limit:
+            note = (f"The chosen parties' exposure limits differ ({min(known):g} to {limit:g}): the dashed line "
+                    f"marks the highest, the most any of them may reach.")
+        self._frontier_runner.submit(_Tradeoff(plan, tuple(chosen), draft.key(), draft.label, limit, note))
+
+    def load_frontier_point(self, index: int | None = None) -> FrontierPoint:
+        """Put the roadmap of the frontier's point ``index`` (by peak exposure, from 0; default:
+        the one chosen in the Trade-off tab) on the Roadmap tab, and return the point."""
+        frontier = self.tradeoff.frontier
+        chosen = self.tradeoff.points.value if index is None else index
+        if frontier is None or chosen is None:
+            raise UsageError("compute the frontier and choose one of its points first")
+        try:
+            point = self.tradeoff.point(int(chosen))
+        except IndexError as exc:
+            raise UsageError(str(exc)) from None
+        self._runner.submit(_Shown(point.roadmap, point_html(point, frontier, self.tradeoff.label)))
+        self.tabs.selected_index = 0
+        return point
+
+    def show_settings_roadmap(self) -> None:
+        """Show the roadmap of the settings on screen again (after a frontier point was loaded)."""
+        self._apply(self._draft, record=False, save=False, force=True)
+
+    def find_robust_start(self, scenarios: Sequence[str] | None = None, shared: int | None = None,
+                          criterion: str | None = None) -> None:
+        """Find first steps over phases 1..``shared`` that ``scenarios`` of the file can all take
+        (defaults: the Robust start tab's choices) in the background; :meth:`wait` waits for it."""
+        chosen = list(scenarios) if scenarios is not None else self.robust.chosen
+        if len(chosen) < 2:
+            raise UsageError("choose at least two scenarios to share first steps")
+        unknown = [s for s in chosen if s not in self._base.scenario_ids]
+        if unknown:
+            raise UsageError(f"no scenario {', '.join(repr(s) for s in unknown)} in the file; it has: "
+                             f"{', '.join(self._base.scenario_ids)}")
+        k = self.robust.shared.value if shared is None else shared
+        self._robust_runner.submit(_Robust(self._base, tuple(chosen), int(k), criterion or self.robust.criterion.value))
+
     def restore(self) -> None:
         """Go to the newest state autosaved beside the file by another session that the file lacks."""
         found = self._found or self._read_autosave()
@@ -280,17 +396,18 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
     def close(self) -> None:
         """Stop the solving thread and close every widget of the explorer."""
         self._closed = True
-        runner = getattr(self, "_runner", None)  # None when construction failed early
-        if runner is not None:
+        for runner in self._runners():  # those made: none when construction failed early
             runner.close()
-        comparer = getattr(self, "_comparer", None)
-        if comparer is not None:
-            comparer.close()
         for widget in list(_descendants(self)):
             widget.close()
         super().close()
 
     # -- internals ----------------------------------------------------------------------
+
+    def _runners(self) -> list[LatestOnly[Any]]:
+        """The explorer's worker threads (those made so far)."""
+        names = ("_runner", "_comparer", "_frontier_runner", "_robust_runner")
+        return [r for r in (getattr(self, name, None) for name in names) if r is not None]
 
     def _apply(self, draft: Draft, *, record: bool, save: bool, force: bool = False) -> None:
         if not force and draft.key() == self._draft.key():
@@ -308,14 +425,19 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._plan = plan
         self.controls.show(self._base, draft, plan)
         self.compare.set_scenarios(self._base.scenario_ids, draft.scenario)
+        self.robust.set_scenarios(self._base.scenario_ids, draft.scenario)
+        self.tradeoff.settings_changed(draft.key())
         self.controls.undo_button.disabled = not self._history
         if save and self._autosave:
             self._write_autosave(draft)
         self._runner.submit(_Job(draft, plan, problem, self._generation, self._nearby(draft, plan), self._base))
 
-    def _show_job(self, job: _Job) -> None:
+    def _show_job(self, job: _Job | _Shown) -> None:
         """Runs on the solving thread: solve (or reuse) and draw, or say why not."""
         self._ahead = []  # whatever was to be solved ahead belonged to an earlier state
+        if isinstance(job, _Shown):
+            self._show(job.roadmap, "", status=job.status)
+            return
         if job.plan is None:
             assert job.problem is not None
             self.views.set_status(problem_html(job.problem, job.draft.label))
@@ -341,12 +463,19 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             self._ahead = [(job.generation, job.base, draft) for draft in job.nearby]
         self._show(roadmap, job.draft.label, reused=reused)
 
-    def _show(self, roadmap: Roadmap, label: str, *, reused: str = "", interim: bool = False) -> None:
+    def _show(self, roadmap: Roadmap, label: str, *, reused: str = "", interim: bool = False,
+              status: str | None = None) -> None:
         if self._closed:
             return
         self._roadmap = roadmap
         self.views.show(roadmap)
-        self.views.set_status(roadmap_html(roadmap, label, reused=reused, interim=interim))
+        self.views.set_status(status if status is not None else
+                              roadmap_html(roadmap, label, reused=reused, interim=interim))
+        try:
+            self.walkaway.show(roadmap)
+        except Exception as exc:  # the roadmap is on screen; only this tab failed
+            log.exception("explorer: could not draw the walk-away view")
+            self.views.show_error(error_html("Could not draw who is tempted to walk away", exc))
 
     def _nearby(self, draft: Draft, plan: Plan | None) -> tuple[Draft, ...]:
         """The settings to solve ahead once ``draft``'s roadmap is proved (widgets' thread)."""
@@ -421,6 +550,49 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.views.clear_error()
         self.compare_scenarios()
 
+    def _run_frontier(self, job: _Tradeoff) -> None:
+        """Runs on the frontier's thread: compute it, then draw it. A newer request or closing
+        the explorer stops it after the solve under way (the engine tells of each roadmap found)."""
+        began = time.perf_counter()
+        found = 0
+
+        def stale() -> bool:
+            return self._closed or self._frontier_runner.superseded
+
+        def progress(point: FrontierPoint) -> None:
+            nonlocal found
+            if stale():
+                raise _Superseded
+            found += 1
+            self.tradeoff.progress(found, point)
+
+        try:
+            result: Frontier = frontier(job.plan, parties=job.parties, time_limit=self._time_limit,
+                                        progress=progress)
+        except _Superseded:
+            return
+        if stale():
+            return
+        self.tradeoff.show(result, limit=job.limit, key=job.key, label=job.label,
+                           seconds=time.perf_counter() - began, note=job.note)
+
+    def _frontier_failed(self, error: BaseException) -> None:
+        self.tradeoff.show_failure("The frontier could not be computed; see the message above.")
+        self.views.show_error(error_html("Could not compute the frontier", error))
+
+    def _run_robust(self, job: _Robust) -> None:
+        """Runs on the robust thread. The analysis cannot be stopped: a newer request waits
+        for it, and an answer nobody waits for any more is dropped."""
+        began = time.perf_counter()
+        result = robust(job.base, job.scenarios, job.shared, job.criterion, time_limit=self._time_limit)
+        if self._closed or self._robust_runner.superseded:
+            return
+        self.robust.show(result, time.perf_counter() - began)
+
+    def _robust_failed(self, error: BaseException) -> None:
+        self.robust.show_failure("No robust first steps could be found; see the message above.")
+        self.views.show_error(error_html("Could not find robust first steps", error))
+
     def _edit(self, edit: Edit) -> None:
         self._guard("That change could not be made", lambda: self.apply(edit(self._draft)))
 
@@ -439,6 +611,21 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         c.restore_button.on_click(lambda _: self._guard("Could not restore the autosave", self.restore))
         c.save_button.on_click(lambda _: self._guard("Could not save the scenario", self._save_clicked))
         self.compare.button.on_click(lambda _: self._guard("Could not compare the scenarios", self._compare_clicked))
+        t = self.tradeoff
+        t.button.on_click(lambda _: self._guard("Could not compute the frontier", self._clicked(self.compute_frontier)))
+        t.load_button.on_click(lambda _: self._guard("Could not load the frontier point",
+                                                     self._clicked(self.load_frontier_point)))
+        t.back_button.on_click(lambda _: self._guard("Could not show the settings' roadmap",
+                                                     self._clicked(self.show_settings_roadmap)))
+        self.robust.button.on_click(lambda _: self._guard("Could not find robust first steps",
+                                                          self._clicked(self.find_robust_start)))
+
+    def _clicked(self, action: Callable[[], object]) -> Callable[[], object]:
+        """``action`` after clearing the error area (a button press starts afresh)."""
+        def run() -> object:
+            self.views.clear_error()
+            return action()
+        return run
 
     def _save_clicked(self) -> None:
         c = self.controls

@@ -1,6 +1,8 @@
 """Pictures of a roadmap: pure functions from a :class:`~scnekit.roadmap.Roadmap` to a plotly figure;
-and of analyses over several: :func:`compare_figure` (a :class:`~scnekit.analysis.compare.Comparison`)
-and :func:`sweep_figure` (the rows of :func:`~scnekit.analysis.sweep.sweep`).
+and of analyses over several: :func:`compare_figure` (a :class:`~scnekit.analysis.compare.Comparison`),
+:func:`sweep_figure` (the rows of :func:`~scnekit.analysis.sweep.sweep`), :func:`frontier_figure`
+(a :class:`~scnekit.analysis.frontier.Frontier`), :func:`stake_heatmap` (a roadmap's walk-away
+stakes) and :func:`robust_figure` (a :class:`~scnekit.analysis.robust.RobustResult`).
 
 Every figure puts phases on a numeric axis labelled with the horizon's labels, gives each
 party one colour in all four figures, and uses fonts large enough for a projector. A
@@ -18,7 +20,8 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from html import escape
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +33,10 @@ from scnekit.analysis.sweep import BASE_COLUMNS, INVALID
 from scnekit.errors import UsageError
 from scnekit.model import Plan
 from scnekit.roadmap import Roadmap, Status
+
+if TYPE_CHECKING:  # read by attribute only: drawing needs none of the solving code they import
+    from scnekit.analysis.frontier import Frontier
+    from scnekit.analysis.robust import RobustResult
 
 Trace = dict[str, Any]
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 16}
@@ -583,6 +590,223 @@ def _value_text(value: Any) -> str:
     if not isinstance(value, (list, dict)) and _missing(value):
         return "none"
     return json.dumps(value, default=str)
+
+
+# -- the exposure frontier, walk-away stakes, robust first steps -----------------------
+
+FRONTIER_LINE, FRONTIER_POINT, LIMIT_COLOR = "#2166ac", "#08306b", "#b2182b"
+# Stakes: red below 0 (tempted to walk away: never paler than TEMPTED, however large the
+# positive stakes), near-white at 0, blue above; the last phase in grey.
+DEEP_RED, TEMPTED, ZERO, LIGHT_BLUE, DEEP_BLUE = "#b2182b", "#f4a582", "#f7f7f7", "#d1e5f0", "#2166ac"
+LAST_PHASE = "#d9d9d9"
+OWN_OPTIMUM, ROBUST_ANSWER = "#bdbdbd", "#2166ac"
+
+
+def frontier_figure(frontier: Frontier, *, limit: float | None = None) -> go.Figure:
+    """What safety costs: the best objective against the peak exposure allowed, a step
+    (the best objective stays that of the point to its left until the next point), one
+    marker per point of the frontier, and the exposure limit in force at ``limit``."""
+    plan = frontier.points[0].roadmap.plan if frontier.points else None
+    every = plan is not None and set(frontier.parties) == {p.id for p in plan.parties}
+    parties = "all parties" if every else ", ".join(frontier.parties)
+    notes = [f"scenario {frontier.scenario}", f"peak over {textwrap.shorten(parties, 60)}" if parties else ""]
+    if frontier.status == Status.FEASIBLE and frontier.points:
+        notes.append("a solve was cut short: points may not be exact")
+    if frontier.truncated:
+        notes.append(f"first {len(frontier.points)} points only")
+    title = (f"What safety costs: objective against peak exposure <span style='font-size:15px;color:#666'>· "
+             f"{' · '.join(n for n in notes if n)}</span>")
+    if not frontier.points:
+        return empty(title, _no_frontier(frontier))
+    points = frontier.points
+    best = max(points, key=lambda p: p.objective)
+    peaks = [p.peak_exposure for p in points]
+    objectives = [p.objective for p in points]
+    right = max(peaks[-1], limit if limit is not None else peaks[-1])
+    span = max(right - peaks[0], 1.0)
+    steps: Trace = {
+        "type": "scatter", "mode": "lines", "name": "best objective at that peak", "x": [*peaks, right],
+        "y": [*objectives, objectives[-1]], "line": {"shape": "hv", "color": FRONTIER_LINE, "width": 3},
+        "hoverinfo": "skip"}
+    marks: Trace = {
+        "type": "scatter", "mode": "markers+text", "name": "frontier point (a roadmap)", "x": peaks,
+        "y": objectives, "text": [f"{j:g}" for j in objectives], "textposition": "top center",
+        "textfont": {"size": 14, "color": FRONTIER_POINT}, "cliponaxis": False,
+        "marker": {"size": 14, "color": FRONTIER_POINT, "line": {"width": 2, "color": "white"}},
+        "customdata": [[best.objective - p.objective, len(p.roadmap.starts), _left_out(p.roadmap, best.roadmap)]
+                       for p in points],
+        "hovertemplate": ("<b>peak exposure %{x:g}</b><br>objective %{y:g}<br>gives up %{customdata[0]:g} "
+                          "against the best<br>%{customdata[1]} measures%{customdata[2]}<extra></extra>")}
+    low, high = min(objectives), max(objectives)
+    pad = max(high - low, abs(high), 1.0) * 0.08
+    layout = _layout(title, {"title": {"text": "peak exposure allowed (largest E over the parties and phases)"},
+                             "range": [peaks[0] - 0.08 * span, right + 0.08 * span], "zeroline": False},
+                     height=520)
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": "objective"}, "range": [low - pad, high + 2 * pad]}
+    layout["shapes"] = [{"type": "rect", "xref": "x", "yref": "paper", "x0": peaks[0] - 0.08 * span,
+                         "x1": peaks[0], "y0": 0, "y1": 1, "fillcolor": "rgba(120,120,120,0.12)",
+                         "line": {"width": 0}, "layer": "below"}]
+    layout["annotations"] = [{"text": "no roadmap this low", "x": peaks[0] - 0.04 * span, "xref": "x",
+                              "y": 0.98, "yref": "paper", "yanchor": "top", "showarrow": False, "textangle": -90,
+                              "font": {"size": 14, "color": "#666"}}]
+    if limit is not None:
+        layout["shapes"].append({"type": "line", "xref": "x", "yref": "paper", "x0": limit, "x1": limit, "y0": 0,
+                                 "y1": 1, "line": {"color": LIMIT_COLOR, "width": 3, "dash": "dash"},
+                                 "name": "current limit"})
+        layout["annotations"].append({"text": f"current limit {limit:g}", "x": limit, "xref": "x", "y": 1,
+                                      "yref": "paper", "xanchor": "right", "yanchor": "bottom",
+                                      "showarrow": False, "font": {"size": 15, "color": LIMIT_COLOR}})
+    layout["margin"] = {**layout["margin"], "t": 90, "b": 100}
+    layout["legend"] = {**layout["legend"], "y": -0.2}  # below the axis title
+    return go.Figure(data=[steps, marks], layout=layout)
+
+
+def _no_frontier(frontier: Frontier) -> str:
+    if frontier.status == Status.INFEASIBLE:
+        rules = sorted({str(c.rule).replace("_", " ") for c in frontier.conflicts})
+        head = "No roadmap keeps every rule, so there is no frontier"
+        return head + (":<br>these rules cannot all hold together: " + ", ".join(rules) if rules else ".")
+    return "No roadmap was found within the time limit, so there is no frontier."
+
+
+def _left_out(roadmap: Roadmap, best: Roadmap) -> str:
+    """The measures of the best roadmap this one leaves out, for a hover box."""
+    gone = [m for m in best.starts if m not in roadmap.starts]
+    if not gone:
+        return ""
+    return "<br>leaves out: " + "<br>".join(textwrap.wrap(", ".join(gone), 60, break_on_hyphens=False))
+
+
+def stake_heatmap(roadmap: Roadmap) -> go.Figure:
+    """Who is tempted to walk away: each party's stake (what it still gains, net, by carrying
+    on to the end) after each phase; red below 0. The last phase has nothing left to gain
+    (its stake is 0 by definition) and is greyed."""
+    title = _title("Stake in going on: what each party still gains by carrying on to the end", roadmap)
+    if not roadmap.is_ok:
+        return empty(title, _no_roadmap(roadmap))
+    plan = roadmap.plan
+    frame = roadmap.walkaway()
+    parties = [p.id for p in plan.parties]
+    T = plan.phases
+    cells = {(str(r["party"]), int(r["phase"])): r for r in frame.to_dict("records")}
+    before = list(range(1, T))
+    stake = [[float(cells[p, t]["stake"]) for t in before] for p in parties]
+    banked = [[float(cells[p, t]["banked"]) for t in before] for p in parties]
+    low = min((v for row in stake for v in row), default=0.0)
+    high = max((v for row in stake for v in row), default=0.0)
+    low, high = min(low, 0.0), max(high, 0.0)
+    if high - low < 1e-9:
+        high = 1.0
+    names = {p.id: p.name for p in plan.parties}
+    data: list[Trace] = []
+    if before:
+        data.append({
+            "type": "heatmap", "x": before, "y": parties, "z": stake, "zmin": low, "zmax": high,
+            "colorscale": _stake_scale(low, high), "xgap": 2, "ygap": 2, "name": "stake",
+            "text": [[f"<b>{v:g}</b>" if v < 0 else f"{v:g}" for v in row] for row in stake],
+            "texttemplate": "%{text}",
+            "textfont": {"size": 15},
+            "customdata": [[[names[p], plan.horizon.label(t), b, "tempted to walk away" if s < 0 else
+                             "gains by going on" if s > 0 else "neither gains nor loses by going on"]
+                            for t, b, s in zip(before, brow, srow, strict=True)]
+                           for p, brow, srow in zip(parties, banked, stake, strict=True)],
+            "colorbar": {"title": {"text": "stake", "side": "top"}, "thickness": 14, "len": 0.9},
+            "hovertemplate": ("<b>%{y}</b> (%{customdata[0]}) after %{customdata[1]}<br>banked %{customdata[2]:g}"
+                              "<br>stake %{z:g}: %{customdata[3]}<extra></extra>")})
+    data.append({
+        "type": "heatmap", "x": [T], "y": parties, "z": [[0] for _ in parties], "zmin": 0, "zmax": 1,
+        "colorscale": [[0, LAST_PHASE], [1, LAST_PHASE]], "showscale": False, "xgap": 2, "ygap": 2,
+        "name": "last phase", "text": [["end"] for _ in parties], "texttemplate": "%{text}",
+        "textfont": {"size": 13, "color": "#777"},
+        "customdata": [[[names[p], plan.horizon.label(T), float(cells[p, T]["banked"])]] for p in parties],
+        "hovertemplate": ("<b>%{y}</b> (%{customdata[0]}) at the end, %{customdata[1]}<br>banked "
+                          "%{customdata[2]:g}; nothing left to gain or lose<extra></extra>")})
+    layout = _layout(title, {**_phase_axis(plan), "showgrid": False}, height=max(300, 170 + 38 * len(parties)))
+    layout["yaxis"] = {**layout["yaxis"], "autorange": "reversed", "showgrid": False, "tickfont": {"size": 14}}
+    layout["showlegend"] = False
+    layout["annotations"] = [_note("red: tempted to walk away (stake below 0) · grey: the last phase, "
+                                   "nothing left to gain", 1, 4, size=14)]
+    layout["margin"] = {**layout["margin"], "t": 100}
+    return go.Figure(data=data, layout=layout)
+
+
+def _stake_scale(low: float, high: float) -> list[list[Any]]:
+    """A colour scale over [low, high] (low <= 0 <= high) that breaks at 0: every stake below
+    0 is plainly red, 0 is near-white, positive stakes grow blue."""
+    zero = -low / (high - low)
+    scale: list[list[Any]] = []
+    if zero > 0:
+        cut = max(0.0, zero - 1e-6)
+        scale += [[0.0, DEEP_RED], [cut, TEMPTED], [cut, ZERO]]
+    else:
+        scale += [[0.0, ZERO]]
+    if zero < 1:
+        scale += [[zero, ZERO], [min(1.0, zero + 1e-6), LIGHT_BLUE], [1.0, DEEP_BLUE]]
+    else:
+        scale += [[1.0, ZERO]]
+    return scale
+
+
+def robust_figure(result: RobustResult) -> go.Figure:
+    """Robust first steps: each scenario's objective with the shared first steps against its
+    own optimum (the gap between them is the price of robustness), the first steps below."""
+    span = "phase 1" if result.shared == 1 else f"phases 1-{result.shared}"
+    title = (f"Robust first steps <span style='font-size:15px;color:#666'>· shared over {span} · "
+             f"{'best worst case' if str(result.criterion) == 'worst' else 'best mean'} · "
+             f"{result.status!s}</span>")
+    if result.value is None:
+        if result.status == Status.INFEASIBLE:
+            why = [*result.reasons] or ["the scenarios cannot start the same measures"]
+            # plotly reads annotation text as HTML: the reasons are escaped, each a bullet
+            message = "No first steps are common to every scenario:<br>" + "<br>".join(
+                "<br>".join(textwrap.wrap("• " + escape(r, quote=False), 90, break_on_hyphens=False,
+                                          subsequent_indent="   ")) for r in why)
+        else:
+            message = "No answer was found within the time limit."
+        fig = empty(title, message)
+        fig.layout.annotations[0].align = "left"  # the reasons read as a list
+        return fig
+    ids = list(result.scenarios)
+    own = [result.scenarios[s].optimum for s in ids]
+    here = [result.scenarios[s].roadmap.objective for s in ids]
+    prices = [result.scenarios[s].price for s in ids]
+    data: list[Trace] = [
+        {"type": "bar", "name": "its own optimum", "x": ids, "y": own, "marker": {"color": OWN_OPTIMUM},
+         "text": [_number(v) for v in own], "textposition": "outside",
+         "hovertemplate": "<b>%{x}</b>: optimum on its own %{y:g}<extra></extra>"},
+        {"type": "bar", "name": "with the shared first steps", "x": ids, "y": here,
+         "marker": {"color": ROBUST_ANSWER}, "textposition": "outside",
+         "text": [_number(v) if not p else f"{_number(v)} (−{p:g})" for v, p in zip(here, prices, strict=True)],
+         "customdata": [_number(p) for p in prices],
+         "hovertemplate": ("<b>%{x}</b>: objective %{y:g} with the shared first steps<br>price of robustness "
+                           "%{customdata}<extra></extra>")}]
+    plan = next(iter(result.scenarios.values())).roadmap.plan
+    by_phase: dict[int, list[str]] = defaultdict(list)
+    for step in result.first_steps:
+        by_phase[int(step["start"])].append(str(step["measure"]))
+    lines = ["Shared first steps:" + ("" if by_phase else " none (no measure starts in the shared phases)")]
+    for t in sorted(by_phase):
+        lines += textwrap.wrap(f"{_phase_words(plan, t)}: {', '.join(by_phase[t])}", 110, break_on_hyphens=False,
+                               initial_indent="  ", subsequent_indent="      ")
+    lines = [line.replace("  ", "&nbsp;&nbsp;") for line in lines]
+    if str(result.criterion) == "worst":
+        worst = [s for s, v in zip(ids, here, strict=True) if v is not None and v <= result.value + 1e-9]
+        value = f"worst objective {result.value:g} ({', '.join(worst)})"
+    else:
+        value = f"mean objective {result.value:g}"
+    layout = _layout(title, {"title": {"text": ""}, "type": "category"}, height=460 + 22 * len(lines))
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": "objective"}, "rangemode": "tozero"}
+    layout.update(barmode="group", bargap=0.3)
+    layout["annotations"] = [_note(value + " · (−n): the price of robustness, n below its own optimum", 1, 4,
+                                   size=14),
+                             {**_note("<br>".join(lines), 0, 0, size=14), "yanchor": "top", "yshift": -70}]
+    layout["margin"] = {**layout["margin"], "t": 100, "b": 70 + 22 * len(lines)}
+    layout["legend"] = {**layout["legend"], "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"}
+    return go.Figure(data=data, layout=layout)
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
 
 
 def _bars(name: str, party: str, color: str, rows: list[dict[str, Any]]) -> Trace:
