@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 import scnekit
 from scnekit.analysis.robust import RobustResult, _Robust, robust
 from scnekit.errors import InputError, UsageError
-from tests.support.checker import assess, check_answer, effective, enumerate_optimum
+from tests.support.checker import check_answer, enumerate_optimum
+from tests.support.checker import feasible_roadmaps as all_feasible
 from tests.support.paths import CASES, EXAMPLE, load_doc, run_cli
 from tests.support.strategies import plans
 
@@ -30,22 +31,7 @@ TOL = 1e-6
 
 def feasible_roadmaps(doc: dict[str, Any], scenario: str) -> list[tuple[dict[str, int], float]]:
     """Every feasible schedule of the scenario with its objective, by trying them all."""
-    eff = effective(doc, scenario)
-    T = eff["horizon"]["phases"]
-    ids = [m["id"] for m in eff["measures"]]
-    options = []
-    for m in eff["measures"]:
-        opts: list[int | None] = [None]
-        if m["id"] not in eff["_unavailable"]:
-            opts += list(range(m.get("earliest", 1), min(m.get("latest", T), T - m.get("duration", 1) + 1) + 1))
-        options.append(opts)
-    found = []
-    for combo in itertools.product(*options):
-        starts = {mid: s for mid, s in zip(ids, combo, strict=True) if s is not None}
-        result = assess(eff, starts)
-        if not result["violations"]:
-            found.append((starts, result["objective"]))
-    return found
+    return [(starts, result["objective"]) for starts, result in all_feasible(doc, scenario)]
 
 
 def prefix(starts: dict[str, int], shared: int) -> Prefix:

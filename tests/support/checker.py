@@ -34,20 +34,9 @@ def effective(doc: dict[str, Any], scenario: str | None) -> dict[str, Any]:
     return doc
 
 
-def _limit(doc: dict[str, Any], party: str) -> float | None:
-    spec = (doc.get("rules") or {}).get("max_exposure")
-    if spec is None:
-        return None
-    if isinstance(spec, dict):
-        if party in spec:
-            return float(spec[party])
-        return float(spec["default"]) if "default" in spec else None
-    return float(spec)
-
-
-def _min_stake(doc: dict[str, Any], party: str) -> float | None:
-    """ANALYSIS.md section 5: a number for every party, or {party: n, ..., default: n}."""
-    spec = (doc.get("rules") or {}).get("min_stake")
+def _per_party(doc: dict[str, Any], rule: str, party: str) -> float | None:
+    """A rule given as one number for every party, or as {party: n, ..., default: n}."""
+    spec = (doc.get("rules") or {}).get(rule)
     if spec is None or isinstance(spec, bool):
         return None
     if isinstance(spec, dict):
@@ -55,6 +44,15 @@ def _min_stake(doc: dict[str, Any], party: str) -> float | None:
             return float(spec[party])
         return float(spec["default"]) if "default" in spec else None
     return float(spec)
+
+
+def _limit(doc: dict[str, Any], party: str) -> float | None:
+    return _per_party(doc, "max_exposure", party)
+
+
+def _min_stake(doc: dict[str, Any], party: str) -> float | None:
+    """ANALYSIS.md section 5."""
+    return _per_party(doc, "min_stake", party)
 
 
 def _capacity(doc: dict[str, Any], t: int) -> float:
