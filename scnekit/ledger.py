@@ -3,6 +3,7 @@ exposure, milestones achieved and the objective J, recomputed from the starts al
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -77,9 +78,13 @@ def walkaway(plan: Plan, starts: Mapping[str, int]) -> list[dict[str, object]]:
     for p in plan.parties:
         received, committed = ledger.received[p.id], ledger.committed[p.id]
         mine = [plan.measure_by_id[mid] for mid in starts if plan.measure_by_id[mid].by == p.id]
+        gets = [(done[mid], plan.measure_by_id[mid].to.get(p.id, 0.0)) for mid in starts]
         for t in range(1, T + 1):
             banked = float(received[t - 1] - committed[t - 1])
-            stake = float((received[T - 1] - received[t - 1]) - (committed[T - 1] - committed[t - 1]))
+            # summed over what is still to come, not as a difference of running sums: a stake
+            # of exactly 0 must not come out as -5e-8 after a large value received earlier
+            stake = (math.fsum(v for c, v in gets if c > t)
+                     - math.fsum(m.cost for m in mine if starts[m.id] > t))
             row: dict[str, object] = {"party": p.id, "phase": t, "banked": banked, "stake": stake,
                                       "tempted": stake < -1e-9}
             for q in plan.parties:

@@ -167,3 +167,18 @@ def test_a_variant_s_roadmap_does_not_depend_on_what_was_solved_before() -> None
     again = worker.solve(variant(6, 6, 4))
     assert again.objective == fresh.objective
     assert again.starts == fresh.starts
+
+
+def test_threads_share_no_session(in_process: pd.DataFrame) -> None:
+    """A thread pool (or a Dask worker with several threads) runs variants side by side."""
+    rows = sweep(scnekit.load(CASE), VARY, scenarios="all", executor=cf.ThreadPoolExecutor(3), progress=False)
+    pd.testing.assert_frame_equal(comparable(rows), comparable(in_process))
+
+
+def test_parquet_takes_a_column_of_mixed_values(tmp_path: Path) -> None:
+    out = tmp_path / "rows.parquet"
+    run = run_cli("sweep", str(CASE), "--vary", "rules.max_exposure=-1,1,x", "--workers", "1", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    rows = pd.read_parquet(out)
+    assert list(rows["status"]) == ["invalid", "optimal", "invalid"]
+    assert all("the varied values make" in e for e in rows["error"].dropna())

@@ -23,14 +23,15 @@ import pulp
 from scnekit.engine.formulation import Formulation
 from scnekit.engine.pulp_compat import LE
 from scnekit.engine.session import Session, check_arguments
-from scnekit.errors import SolverError, UsageError
+from scnekit.errors import UsageError
 from scnekit.model import FORMAT_VERSION, Plan
 from scnekit.roadmap import Roadmap, Status
 
-#: Peak exposures closer than this (relative, at least absolute) are one value: well
-#: above the solver's feasibility tolerance (1e-6), far below any difference a plan's
-#: costs and values make.
+#: Peak exposures closer than this are one value: well above the solver's feasibility
+#: tolerance (1e-6), far below any difference a plan's costs and values make. Absolute,
+#: with a relative part only where floating point would lose it (|P| above 1e5).
 EPSILON = 1e-4
+EPSILON_REL = 1e-9
 MAX_POINTS = 50
 
 
@@ -132,8 +133,8 @@ def frontier(plan: Plan, scenario: str | None = None, parties: Sequence[str] | s
         exact = exact and roadmap.status == Status.OPTIMAL
         point = FrontierPoint(peak(roadmap, chosen), float(roadmap.objective or 0.0), roadmap)
         if found and point.peak_exposure > cap[0] + EPSILON:
-            raise SolverError(f"the solver returned a peak exposure of {point.peak_exposure:g} above the "
-                              f"cap {cap[0]:g}")  # never seen; it would loop otherwise
+            exact = False  # the solver kept a peak above the cap (its tolerance): stop, and say so
+            break
         if progress is not None:
             progress(point)
         if found and point.objective >= found[-1].objective - 1e-9:
@@ -143,7 +144,7 @@ def frontier(plan: Plan, scenario: str | None = None, parties: Sequence[str] | s
                 truncated = True
                 break
             found.append(point)
-        cap[0] = point.peak_exposure - EPSILON * max(1.0, abs(point.peak_exposure))
+        cap[0] = point.peak_exposure - max(EPSILON, EPSILON_REL * abs(point.peak_exposure))
     points = tuple(sorted(found, key=lambda p: p.peak_exposure))
     return Frontier(model.scenario_id, chosen, Status.OPTIMAL if exact else Status.FEASIBLE, points, truncated)
 

@@ -41,7 +41,7 @@ import pandas as pd
 from scnekit.engine.combined import Block, Combined
 from scnekit.engine.formulation import Formulation
 from scnekit.engine.highs import NO_HEURISTICS, HighsModel
-from scnekit.engine.session import OPTIMAL_GAP, Session, check_arguments
+from scnekit.engine.session import Session, check_arguments, proven
 from scnekit.errors import UsageError
 from scnekit.ledger import evaluate
 from scnekit.model import FORMAT_VERSION, Plan, RuleKind
@@ -295,7 +295,7 @@ class _Robust:
         if starts is not None:
             value = self.score([evaluate(plan, starts[sid]).objective for sid, plan in self.plans.items()])
             rel_gap = 0.0 if bound is None else max(0.0, bound - value) / max(1.0, abs(value))
-            if status == Status.OPTIMAL and rel_gap > OPTIMAL_GAP:
+            if status == Status.OPTIMAL and bound is not None and not proven(value, bound):
                 status = Status.FEASIBLE
             if status == Status.OPTIMAL:
                 rel_gap = 0.0

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -157,8 +158,7 @@ def solve_task(task: Task) -> list[dict[str, Any]]:
             roadmap = session.solve(variant(plan, scenario, set=overrides, name=scenario),
                                     time_limit=task.time_limit)
         except InputError as err:
-            record.update(status=INVALID, seconds=time.perf_counter() - began,
-                          error="; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in err.problems))
+            record.update(status=INVALID, seconds=time.perf_counter() - began, error=_invalid(err, scenario))
         except ScnekitError as err:
             record.update(status="unknown", seconds=time.perf_counter() - began, error=str(err))
         else:
@@ -169,17 +169,27 @@ def solve_task(task: Task) -> list[dict[str, Any]]:
 
 # -- in a worker -------------------------------------------------------------------------
 
-_SESSIONS: dict[str, tuple[Plan, Session]] = {}
+# One Session per plan and per thread: a thread pool or a Dask worker with several threads
+# runs tasks side by side, and a Session (its HiGHS model) serves one solve at a time.
+_LOCAL = threading.local()
 
 
 def _session(task: Task) -> tuple[Plan, Session]:
-    """This process's plan and Session for the task's document (kept for the next task)."""
-    if task.key not in _SESSIONS:
-        if len(_SESSIONS) >= 4:
-            _SESSIONS.pop(next(iter(_SESSIONS)))
+    """This thread's plan and Session for the task's document (kept for the next task)."""
+    sessions: dict[str, tuple[Plan, Session]] = _LOCAL.__dict__.setdefault("sessions", {})
+    if task.key not in sessions:
+        if len(sessions) >= 4:
+            sessions.pop(next(iter(sessions)))
         # no history: a variant's roadmap must not depend on what this worker solved before
-        _SESSIONS[task.key] = (parse_plan(task.document, task.file, task.limits), Session(history=False))
-    return _SESSIONS[task.key]
+        sessions[task.key] = (parse_plan(task.document, task.file, task.limits), Session(history=False))
+    return sessions[task.key]
+
+
+def _invalid(err: InputError, scenario: str) -> str:
+    """Why the format refuses a variant, in the words of its values (not of a file's path)."""
+    said = f"in scenario '{scenario}' the overrides make "
+    return "; ".join(p.message.replace(said, "the varied values make ") if p.message.startswith(said)
+                     else f"{p.path}: {p.message}" if p.path else p.message for p in err.problems)
 
 
 def _result(roadmap: Roadmap) -> dict[str, Any]:
@@ -292,6 +302,17 @@ def _frame(rows: Iterable[dict[str, Any]], paths: tuple[str, ...], milestones: l
     return frame.astype({"objective": "float64", "gap": "float64", "seconds": "float64"})
 
 
+def _one_type_per_column(rows: pd.DataFrame) -> pd.DataFrame:
+    """Parquet holds one type per column: a varied column whose values mix types (``1`` and
+    ``x`` for an invalid variant) is written as text."""
+    out = rows.copy()
+    for column in out.columns:
+        kinds = {type(v) for v in out[column] if v is not None and not (isinstance(v, float) and math.isnan(v))}
+        if out[column].dtype == object and len(kinds) > 1:
+            out[column] = [None if v is None else str(v) for v in out[column]]
+    return out
+
+
 def output_format(path: str) -> str:
     """``csv``, ``parquet`` or ``jsonl`` by the file's ending; a usage error otherwise, or
     when Parquet is asked for without pyarrow."""
@@ -315,7 +336,7 @@ def write_rows(rows: pd.DataFrame, path: str) -> None:
         if kind == "csv":
             rows.to_csv(path, index=False)
         elif kind == "parquet":
-            rows.to_parquet(path, index=False)
+            _one_type_per_column(rows).to_parquet(path, index=False)
         elif rows.empty:
             Path(path).write_text("", encoding="utf-8")
         else:

@@ -20,7 +20,16 @@ from .formulation import Formulation, Stopped
 from .heuristic import construct, sketch
 from .highs import NO_HEURISTICS, HighsModel, Outcome, Region
 
-OPTIMAL_GAP = 1e-6
+#: A roadmap is proved optimal when the bound exceeds its objective by at most this much
+#: (absolute) plus OPTIMAL_REL of the objective: far below one unit of any objective the
+#: format allows (a relative 1e-6 alone let an objective of 8 million stop 3 short).
+OPTIMAL_ABS = 1e-6
+OPTIMAL_REL = 1e-10
+
+
+def proven(objective: float, bound: float) -> bool:
+    """Whether ``bound`` proves ``objective`` optimal (see :data:`OPTIMAL_ABS`)."""
+    return bound - objective <= OPTIMAL_ABS + OPTIMAL_REL * abs(objective)
 # Columns from which the final MIP runs without HiGHS presolve. Measured on generated
 # plans (benchmarks/RESULTS.md): at 3000 x 24 (81k columns) presolve and the setup after
 # it took about 75 s before the root LP, while without presolve the root LP and its first
@@ -353,7 +362,7 @@ def _roadmap(plan: Plan, pins: Mapping[str, int] | None, formulation: Formulatio
         objective = evaluate(plan, starts).objective
         bound = outcome.bound if outcome.bound is not None else objective
         rel_gap = max(0.0, bound - objective) / max(1.0, abs(objective))
-        if status == Status.OPTIMAL and rel_gap > OPTIMAL_GAP:
+        if status == Status.OPTIMAL and not proven(objective, bound):
             status = Status.FEASIBLE
         if status == Status.OPTIMAL:
             rel_gap = 0.0
@@ -371,7 +380,8 @@ def _within(best: Outcome, bound: float | None, gap: float) -> bool:
     """Whether ``best`` is within ``gap`` of ``bound`` (the measure of :class:`Roadmap`)."""
     if bound is None or best.objective is None:
         return False
-    return max(0.0, bound - best.objective) / max(1.0, abs(best.objective)) <= max(gap, OPTIMAL_GAP)
+    return proven(best.objective, bound) or (
+        max(0.0, bound - best.objective) / max(1.0, abs(best.objective)) <= gap)
 
 
 def _share(left: float | None, lp_seconds: float) -> float:

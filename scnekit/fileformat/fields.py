@@ -125,7 +125,7 @@ class FieldReader:
             self.problem(path, f"must be a number, got {describe(value)}")
             return default
         if isinstance(value, int) and abs(value) > MAX_NUMBER:
-            self.problem(path, f"must be at most {MAX_NUMBER:g}")
+            self.problem(path, f"must be at most {MAX_NUMBER:g} in magnitude")
             return default
         if not math.isfinite(value):
             self.problem(path, "must be a finite number")
@@ -134,7 +134,7 @@ class FieldReader:
             self.problem(path, f"must not be negative, got {value}")
             return default
         if abs(value) > MAX_NUMBER:
-            self.problem(path, f"must be at most {MAX_NUMBER:g}")
+            self.problem(path, f"must be at most {MAX_NUMBER:g} in magnitude")
             return default
         return float(value)
 
