@@ -19,6 +19,7 @@ from .engine.formulation import Formulation
 from .errors import InputError, ScnekitError, UsageError
 from .export.text import terminal_safe, text_report
 from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import inline
 from .model import Plan
 from .roadmap import Roadmap, Status
 
@@ -109,7 +110,7 @@ def _run(args: argparse.Namespace) -> int:
 def _validate(file: str, limits: list[str]) -> int:
     plan = load(file, limits=DEFAULT_LIMITS.with_options(limits))
     scenarios = ", ".join(plan.scenario_ids)
-    print(terminal_safe(f"{file}: valid scenario file '{plan.name}': {len(plan.parties)} parties, "
+    print(terminal_safe(f"{file}: valid scenario file '{inline(plan.name)}': {len(plan.parties)} parties, "
                         f"{len(plan.measures)} measures, {len(plan.links)} links, {len(plan.milestones)} "
                         f"milestones, {plan.phases} phases; scenarios: {scenarios}"))
     return EXIT_FOUND

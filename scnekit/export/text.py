@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from scnekit.limits import inline
 from scnekit.roadmap import Roadmap, Status
 
 # C0 and C1 control characters (but newline and tab), and the format characters that
@@ -30,7 +31,7 @@ def _width(values: list[str], floor: int = 0) -> int:
 def text_report(roadmap: Roadmap) -> str:
     """The roadmap by phase: what starts, what completes, milestones and exposure."""
     plan = roadmap.plan
-    lines = [f"{plan.name} - scenario '{roadmap.scenario}'"]
+    lines = [f"{inline(plan.name)} - scenario '{roadmap.scenario}'"]
     if not roadmap.is_ok:
         if roadmap.status == Status.INFEASIBLE:
             lines.append("No roadmap keeps every rule. These rules cannot all hold together:")
@@ -55,9 +56,9 @@ def text_report(roadmap: Roadmap) -> str:
             lines.append("  (nothing starts or completes)")
         for r in starting.to_dict("records"):
             span = "" if r["start"] == r["end"] else f"  -> completes phase {r['end']}"
-            lines.append(f"  start  {r['measure']:<{ids}}  by {r['by']:<{bys}}  {r['title']}{span}")
+            lines.append(f"  start  {r['measure']:<{ids}}  by {r['by']:<{bys}}  {inline(r['title'])}{span}")
         for r in ending.to_dict("records"):
-            lines.append(f"  done   {r['measure']:<{ids}}  by {r['by']:<{bys}}  {r['title']}")
+            lines.append(f"  done   {r['measure']:<{ids}}  by {r['by']:<{bys}}  {inline(r['title'])}")
     if plan.milestones:
         lines += ["", "Milestones"]
         width = _width([k.id for k in plan.milestones])
