@@ -81,7 +81,7 @@ def accepts_or_explains(run: Any) -> scnekit.Plan | None:
     return plan
 
 
-FUZZ = settings(max_examples=EXAMPLES, deadline=5_000, suppress_health_check=[HealthCheck.too_slow,
+FUZZ = settings(max_examples=EXAMPLES, deadline=60_000, suppress_health_check=[HealthCheck.too_slow,
                                                                             HealthCheck.data_too_large])
 
 
