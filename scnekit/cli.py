@@ -16,6 +16,7 @@ from . import load, solve
 from .cli_analyses import add_parsers as add_analysis_parsers
 from .cli_analyses import run_compare, run_frontier, run_robust, run_sweep, run_walkaway
 from .engine.formulation import Formulation
+from .engine.pulp_compat import write_mps
 from .errors import InputError, ScnekitError, UsageError
 from .export.text import terminal_safe, text_report
 from .limits import DEFAULT as DEFAULT_LIMITS
@@ -145,9 +146,9 @@ def _solve(args: argparse.Namespace) -> int:
 def _write_mps(plan: Plan, path: str) -> None:
     """The model as an MPS file; a path that cannot be written is a usage error."""
     try:
-        Formulation(plan).problem.writeMPS(path, with_objsense=True)
-    except OSError as err:
-        raise UsageError(f"--mps {path}: cannot write the model there ({err.strerror or err})") from None
+        write_mps(Formulation(plan).problem, path)
+    except UsageError as err:
+        raise UsageError(f"--mps: {err}") from None
 
 
 def _report_progress(roadmap: Roadmap) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pulp
 
+from scnekit.errors import UsageError
+
 LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
 
 
@@ -31,3 +33,12 @@ def add_row(problem: pulp.LpProblem, terms: dict[Any, float], sense: int, rhs: f
         row = expr == rhs
     stored = problem.addConstraint(row, name)
     return stored if stored is not None else row
+
+
+def write_mps(problem: pulp.LpProblem, path: str) -> None:
+    """Write ``problem`` as an MPS file that states its sense. A path that cannot be written
+    is a :class:`UsageError` (PuLP 3 raises OSError there, PuLP 4 its own PulpError)."""
+    try:
+        problem.writeMPS(path, with_objsense=True)
+    except (OSError, pulp.PulpError) as err:
+        raise UsageError(f"cannot write the model to {path} ({getattr(err, 'strerror', None) or err})") from None
