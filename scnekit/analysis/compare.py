@@ -16,6 +16,8 @@ from scnekit.errors import UsageError
 from scnekit.model import FORMAT_VERSION, Plan
 from scnekit.roadmap import Roadmap, Status
 
+from .choice import pick
+
 
 class MeasureChange(StrEnum):
     MOVED = "moved"
@@ -159,14 +161,7 @@ def comparison(roadmaps: dict[str, Roadmap]) -> Comparison:
 def scenario_list(plan: Plan, scenarios: Sequence[str] | str | None) -> list[str]:
     """Scenario ids from ``None``/``"all"`` (every one, ``base`` first), a comma list or ids;
     an unknown id is a :class:`UsageError` naming the known ones."""
-    if scenarios is None or scenarios == "all":
-        return list(plan.scenario_ids)
-    ids = [s.strip() for s in scenarios.split(",")] if isinstance(scenarios, str) else list(scenarios)
-    unknown = [s for s in ids if s not in plan.scenario_ids]
-    if unknown or not ids:
-        raise UsageError(f"no scenario {', '.join(repr(s) for s in unknown) or 'given'}; "
-                         f"{plan.name!r} has: {', '.join(plan.scenario_ids)}")
-    return list(dict.fromkeys(ids))
+    return pick(None if scenarios == "all" else scenarios, plan.scenario_ids, "scenario", f"{plan.name!r} has")
 
 
 def exit_status(roadmaps: Sequence[Roadmap]) -> Status:

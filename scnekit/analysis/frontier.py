@@ -27,6 +27,8 @@ from scnekit.errors import UsageError
 from scnekit.model import FORMAT_VERSION, Plan
 from scnekit.roadmap import Roadmap, Status
 
+from .choice import pick
+
 #: Peak exposures closer than this are one value: well above the solver's feasibility
 #: tolerance (1e-6), far below any difference a plan's costs and values make. Absolute,
 #: with a relative part only where floating point would lose it (|P| above 1e5).
@@ -156,11 +158,4 @@ def peak(roadmap: Roadmap, parties: Sequence[str]) -> float:
 
 
 def _parties(plan: Plan, parties: Sequence[str] | str | None) -> tuple[str, ...]:
-    if parties is None:
-        return tuple(p.id for p in plan.parties)
-    ids = [p.strip() for p in parties.split(",")] if isinstance(parties, str) else list(parties)
-    unknown = [p for p in ids if p not in plan.party_by_id]
-    if unknown or not ids:
-        raise UsageError(f"no party {', '.join(repr(p) for p in unknown) or 'given'}; "
-                         f"known: {', '.join(plan.party_by_id)}")
-    return tuple(dict.fromkeys(ids))
+    return tuple(pick(parties, [p.id for p in plan.parties], "party", "known"))
