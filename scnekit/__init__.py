@@ -14,8 +14,8 @@ from .analysis.compare import Comparison, compare
 from .analysis.sweep import sweep
 from .engine.session import Session, solve
 from .errors import InputError, Problem, ScnekitError, SolverError, UsageError
-from .fileformat.documents import read_document
 from .fileformat.scenarios import variant
+from .fileformat.sources import read_plan
 from .fileformat.validate import parse_plan
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits
@@ -26,10 +26,12 @@ __version__ = "0.1.0"
 
 
 def load(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> Plan:
-    """Read and validate a scenario file (YAML or JSON); raises :class:`InputError`.
+    """Read and validate a scenario file (YAML, JSON, or an Excel workbook .xlsx); raises
+    one :class:`InputError` listing every problem, each with its field path (in a workbook,
+    its sheet and cell: ``measures!D7``).
 
     ``limits`` bounds the file's size and contents (:class:`Limits`; docs/FORMAT.md)."""
-    return parse_plan(read_document(path, limits), str(path), limits)
+    return read_plan(path, limits)
 
 
 def loads(document: object, file: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Plan:

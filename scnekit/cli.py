@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from . import load, solve
 from .cli_analyses import add_parsers as add_analysis_parsers
 from .cli_analyses import run_compare, run_frontier, run_robust, run_sweep, run_walkaway
+from .cli_files import add_parsers as add_file_parsers
+from .cli_files import run_convert, run_new, run_schema
 from .engine.formulation import Formulation
 from .engine.pulp_compat import write_mps
 from .errors import InputError, ScnekitError, UsageError
@@ -51,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="report better roadmaps on stderr as they are found "
                           "(default: when stderr is a terminal)")
     add_analysis_parsers(sub, LIMIT_HELP)
+    add_file_parsers(sub, LIMIT_HELP)
     workshop = sub.add_parser("workshop", help="serve the dashboard of a scenario file with Voila")
     workshop.add_argument("file")
     workshop.add_argument("--port", type=int, default=8866)
@@ -69,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("scnekit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of stdout went away (``| head``): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FOUND
     except Exception as err:  # a defect of scnekit's own: said in one line, never a traceback
         if os.environ.get("SCNEKIT_DEBUG"):
             raise
@@ -94,6 +100,12 @@ def _run(args: argparse.Namespace) -> int:
             return run_walkaway(args)
         if args.command == "robust":
             return run_robust(args)
+        if args.command == "convert":
+            return run_convert(args)
+        if args.command == "new":
+            return run_new(args)
+        if args.command == "schema":
+            return run_schema(args)
         if args.command == "workshop":
             from .workshop import serve
 

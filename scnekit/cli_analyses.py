@@ -15,8 +15,7 @@ from .analysis.sweep import SweepInterrupted, output_format, sweep, write_rows
 from .engine.session import solve
 from .errors import UsageError
 from .export.text import terminal_safe
-from .fileformat.documents import read_document
-from .fileformat.validate import parse_plan
+from .fileformat.sources import read_plan
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .model import FORMAT_VERSION, Plan
 from .roadmap import Status
@@ -191,7 +190,7 @@ def exit_status_of(statuses: set[Status]) -> Status:
 
 def _load(file: str, limits: list[str]) -> Plan:
     chosen = DEFAULT_LIMITS.with_options(limits)
-    return parse_plan(read_document(file, chosen), file, chosen)
+    return read_plan(file, chosen)
 
 
 def _vary(options: Iterable[str]) -> Iterable[tuple[str, str]]:

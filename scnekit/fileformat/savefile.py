@@ -35,8 +35,11 @@ from scnekit.model import Plan, Scenario
 from .documents import parse_text, read_document
 from .fields import ID_PATTERN
 from .scenarios import as_scenario, variant
+from .sheet_reading import is_workbook, read_workbook
+from .sheet_writing import append_scenario
+from .sources import validated
 from .validate import parse_plan
-from .writing import update_text, write_text_atomic
+from .writing import update_bytes, update_text, write_text_atomic
 
 AUTOSAVE_FOLDER_SUFFIX = ".autosave"  # <file>.autosave/<session>.yaml, one per explorer session
 AUTOSAVE_SUFFIX = ".autosave.yaml"  # the single autosave of earlier versions, still read
@@ -149,6 +152,8 @@ def add_scenario(path: str | os.PathLike[str], scenario: Scenario, *, limits: Li
                          "'_' and '-', starting with a letter or digit")
     if scenario.id == "base":
         raise UsageError("'base' is reserved for the model as written; choose another scenario name")
+    if is_workbook(path):
+        return update_bytes(path, lambda data: _appended_workbook(data, scenario, os.fspath(path), limits))
     return update_text(path, lambda text: _appended(text, scenario, os.fspath(path), limits))
 
 
@@ -256,6 +261,16 @@ def _appended(text: str, scenario: Scenario, file: str, limits: Limits) -> tuple
     entry = _entry(scenario)
     updated = _append_json(text, entry) if kind == "json" else _append_yaml(text, entry, file)
     return updated, parse_plan(parse_text(updated, file, kind, limits), file, limits)
+
+
+def _appended_workbook(data: bytes, scenario: Scenario, file: str, limits: Limits) -> tuple[bytes, Plan]:
+    """:func:`_appended` for a workbook: the scenario's rows added to its sheet 'scenarios'."""
+    known = read_workbook(file, limits, data=data).document.get("scenarios") or []
+    if scenario.id in [s.get("id") for s in known if isinstance(s, dict)]:
+        raise UsageError(f"{Path(file).name} already has a scenario '{scenario.id}' (if it was not there "
+                         "when you opened the file, someone else saved it since); choose another name")
+    updated = append_scenario(data, _entry(scenario))
+    return updated, validated(read_workbook(file, limits, data=updated), limits)
 
 
 def _entry(scenario: Scenario) -> dict[str, Any]:

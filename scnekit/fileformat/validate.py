@@ -28,33 +28,29 @@ from scnekit.model import (
     Scenario,
 )
 
+from . import spec
 from .fields import ID_PATTERN, FieldReader
 from .overrides import apply_overrides
 
 #: cycles of ``requires`` reported at the most (each one found costs its length)
 CYCLES = 20
-TOP_KEYS = ("scnekit", "name", "description", "horizon", "parties", "measures", "links",
-            "milestones", "rules", "objective", "scenarios")
-HORIZON_KEYS = ("phases", "labels", "capacity")
-PARTY_KEYS = ("id", "name", "kind", "backers", "notes", "source")
-PARTY_KINDS = tuple(PartyKind)
-LINK_KINDS = tuple(LinkKind)
-MILESTONE_MODES = tuple(MilestoneMode)
-MEASURE_KEYS = ("id", "title", "category", "by", "cost", "to", "duration", "earliest", "latest",
-                "mandatory", "requires", "tags", "source", "notes")
-LINK_KEYS = ("kind", "measures", "within")
-MILESTONE_KEYS = ("id", "title", *MILESTONE_MODES, "deadline", "weight", "notes", "source")
-RULES_KEYS = ("max_exposure", "min_received", "balance", "min_stake")
-OBJECTIVE_KEYS = ("benefit", "milestones")
-SCENARIO_KEYS = ("id", "description", "notes", "unavailable", "set")
-SET_SECTIONS: dict[str, tuple[str, ...]] = {
-    "measures": MEASURE_KEYS,
-    "milestones": MILESTONE_KEYS,
-    "parties": PARTY_KEYS,
-    "rules": RULES_KEYS,
-    "objective": OBJECTIVE_KEYS,
-    "horizon": HORIZON_KEYS,
-}
+# the keys of each section, from the one description of the format (spec.py)
+TOP_KEYS = spec.keys(spec.TOP)
+HORIZON_KEYS = spec.keys(spec.HORIZON)
+PARTY_KEYS = spec.keys(spec.PARTY)
+PARTY_KINDS = spec.lookup(spec.PARTY, "kind").choices
+LINK_KINDS = spec.lookup(spec.LINK, "kind").choices
+MILESTONE_MODES = spec.MILESTONE.one_of
+MEASURE_KEYS = spec.keys(spec.MEASURE)
+LINK_KEYS = spec.keys(spec.LINK)
+MILESTONE_KEYS = spec.keys(spec.MILESTONE)
+AT_LEAST_KEYS = spec.keys(spec.AT_LEAST)
+RULES_KEYS = spec.keys(spec.RULES)
+BALANCE_KEYS = spec.keys(spec.BALANCE)
+OBJECTIVE_KEYS = spec.keys(spec.OBJECTIVE)
+SCENARIO_KEYS = spec.keys(spec.SCENARIO)
+SET_SECTIONS: dict[str, tuple[str, ...]] = {word: spec.keys(section)
+                                            for word, section in spec.SET_SECTIONS.items()}
 
 
 def parse_plan(document: Any, file: str | None = None, limits: Limits = DEFAULT) -> Plan:
@@ -356,7 +352,7 @@ class _Parser(FieldReader):
             members: tuple[str, ...] = ()
             count = 0
             if form == MilestoneMode.AT_LEAST:
-                al = self.mapping(k["at_least"], f"{path}.at_least", ("count", "of"))
+                al = self.mapping(k["at_least"], f"{path}.at_least", AT_LEAST_KEYS)
                 if al is None:
                     continue
                 if "of" not in al:
@@ -396,7 +392,7 @@ class _Parser(FieldReader):
                     min_received[key] = self.number_value(value, f"rules.min_received.{key}")
         balance = None
         if r.get("balance") is not None:
-            b = self.mapping(r["balance"], "rules.balance", ("among", "max_gap"))
+            b = self.mapping(r["balance"], "rules.balance", BALANCE_KEYS)
             if b is not None:
                 if "among" not in b:
                     self.problem("rules.balance.among", "required field is missing")
@@ -450,7 +446,8 @@ class _Parser(FieldReader):
             if s.get("id") == "base":
                 self.problem(f"{path}.id", "'base' is reserved for the model as written")
                 ident = None
-            unavailable = self.references(s.get("unavailable") or [], f"{path}.unavailable",
+            listed = s.get("unavailable")
+            unavailable = self.references([] if listed is None else listed, f"{path}.unavailable",
                                           measure_ids, "measure")
             overrides: dict[str, Any] = {}
             if s.get("set") is not None:
@@ -489,7 +486,7 @@ class _Parser(FieldReader):
             self.problem(path, f"names nothing: '{section}' is not one of {', '.join(SET_SECTIONS)}")
             return
         fields = SET_SECTIONS[section]
-        if section in ("measures", "milestones", "parties"):
+        if section in spec.SET_LIST_SECTIONS:
             if len(parts) != 3:
                 self.problem(path, f"must have the form {section}.<id>.<field>")
                 return

@@ -28,8 +28,21 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` under the write lock; see :func:`update_text` for what is kept.
 
     Raises UsageError naming the file and the system's reason when it cannot be written."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` as :func:`write_text_atomic` writes text (a workbook, say)."""
     with _reporting(path), _write_lock(path) as target:
-        _write(target, text)
+        _write(target, data)
+
+
+def update_bytes(path: str | os.PathLike[str], edit: Callable[[bytes], tuple[bytes, T]]) -> T:
+    """:func:`update_text` for a file that is not text (a workbook): ``edit`` gets its bytes."""
+    with _reporting(path), _write_lock(path) as target:
+        new, result = edit(target.read_bytes())
+        _write(target, new)
+    return result
 
 
 def update_text(path: str | os.PathLike[str], edit: Callable[[str], tuple[str, T]]) -> T:
@@ -58,7 +71,7 @@ def update_text(path: str | os.PathLike[str], edit: Callable[[str], tuple[str, T
     """
     with _reporting(path), _write_lock(path) as target:
         new, result = edit(_read(path, target))
-        _write(target, new)
+        _write(target, new.encode("utf-8"))
     return result
 
 
@@ -122,7 +135,7 @@ def _write_lock(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.close(folder)
 
 
-def _write(target: Path, text: str) -> None:
+def _write(target: Path, data: bytes) -> None:
     """Write ``target`` (a real path, write lock held) so that it keeps its links, mode and owner."""
     try:
         old: os.stat_result | None = target.stat()
@@ -134,8 +147,8 @@ def _write(target: Path, text: str) -> None:
     # written in place when a new file could not be given what the old one has: its other
     # names, its owner (_may_give) or, found out on the way (_replace), its xattrs or a folder to be in
     in_place = old is not None and (old.st_nlink > 1 or not _may_give(old))
-    if in_place or not _replace(target, text, old):
-        _write_in_place(target, text)
+    if in_place or not _replace(target, data, old):
+        _write_in_place(target, data)
 
 
 def _refuse_read_only(target: Path, old: os.stat_result) -> None:
@@ -151,7 +164,7 @@ def _may_give(old: os.stat_result) -> bool:
     return old.st_uid == os.geteuid() and old.st_gid in {os.getegid(), *os.getgroups()}
 
 
-def _replace(target: Path, text: str, old: os.stat_result | None) -> bool:
+def _replace(target: Path, data: bytes, old: os.stat_result | None) -> bool:
     """Write a temporary file beside ``target`` with ``old``'s owner, xattrs and mode, then rename it over ``target``.
 
     Returns False, having changed nothing, when ``target`` exists and the new file cannot
@@ -165,8 +178,8 @@ def _replace(target: Path, text: str, old: os.stat_result | None) -> bool:
             raise
         return False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             kept = old is None or _take_on(fd, target, old)
             if kept:
@@ -219,7 +232,7 @@ def _copy_xattrs(source: Path, fd: int) -> bool:
     return True
 
 
-def _write_in_place(target: Path, text: str) -> None:
+def _write_in_place(target: Path, data: bytes) -> None:
     """Overwrite ``target``'s own bytes, then fsync.
 
     Used for a file with hard links (a rename would give this name a new file and leave
@@ -231,8 +244,8 @@ def _write_in_place(target: Path, text: str) -> None:
     which the fsync keeps to the moment of the write; writers wait on the lock, readers
     that take no lock may see it half written.
     """
-    with target.open("r+", encoding="utf-8") as handle:
-        handle.write(text)
+    with target.open("r+b") as handle:
+        handle.write(data)
         handle.truncate()
         handle.flush()
         os.fsync(handle.fileno())
