@@ -47,6 +47,8 @@ def test_mps_export_solves_to_the_same_optimum_in_highs_alone(tmp_path: Path) ->
     run = run_cli("solve", str(CASES / "case-1005.yaml"), "--scenario", "shock", "--mps", str(mps),
                   "--format", "json")
     assert run.returncode == 0 and mps.exists()
+    sections = [line.split()[0] for line in mps.read_text().splitlines() if line and not line.startswith(" ")]
+    assert sections[:3] == ["NAME", "OBJSENSE", "ROWS"]  # NAME first: SCIP refuses OBJSENSE before it
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.readModel(str(mps))

@@ -36,9 +36,18 @@ def add_row(problem: pulp.LpProblem, terms: dict[Any, float], sense: int, rhs: f
 
 
 def write_mps(problem: pulp.LpProblem, path: str) -> None:
-    """Write ``problem`` as an MPS file that states its sense. A path that cannot be written
-    is a :class:`UsageError` (PuLP 3 raises OSError there, PuLP 4 its own PulpError)."""
+    """Write ``problem`` as an MPS file that states its sense, with ``NAME`` first as free
+    and fixed MPS readers alike expect (PuLP writes ``OBJSENSE`` before it, which SCIP
+    refuses). A path that cannot be written is a :class:`UsageError` (PuLP 3 raises
+    OSError there, PuLP 4 its own PulpError)."""
     try:
         problem.writeMPS(path, with_objsense=True)
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().split("\n")
+        named = next((i for i, line in enumerate(lines) if line.startswith("NAME")), 0)
+        if named:
+            lines.insert(0, lines.pop(named))
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write("\n".join(lines))
     except (OSError, pulp.PulpError) as err:
         raise UsageError(f"cannot write the model to {path} ({getattr(err, 'strerror', None) or err})") from None
