@@ -14,6 +14,7 @@ from .analysis.compare import Comparison, compare
 from .analysis.sweep import sweep
 from .engine.session import Session, solve
 from .errors import InputError, Problem, ScnekitError, SolverError, UsageError
+from .export import briefing as _briefing  # noqa: F401 - installs Roadmap.to_html, to_markdown, to_excel
 from .fileformat.scenarios import variant
 from .fileformat.sources import read_plan
 from .fileformat.validate import parse_plan

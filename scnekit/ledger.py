@@ -40,12 +40,19 @@ def achieved_phase(plan: Plan, done: Mapping[str, int]) -> dict[str, int | None]
     return out
 
 
-def evaluate(plan: Plan, starts: Mapping[str, int]) -> Ledger:
-    """The ledger of a schedule ``{measure: start}`` (feasible or not)."""
+def evaluate(plan: Plan, starts: Mapping[str, int], spent: Mapping[str, int] | None = None) -> Ledger:
+    """The ledger of a schedule ``{measure: start}`` (feasible or not).
+
+    ``spent``: measures that started (``{measure: start}``) and will never complete (a
+    progress record's failed or withdrawn ones): their cost stays committed from their
+    start; they give no value and count for no milestone."""
     T = plan.phases
     done = completion(plan, starts)
     received = {p.id: np.zeros(T + 2) for p in plan.parties}
     committed = {p.id: np.zeros(T + 2) for p in plan.parties}
+    for mid, s in (spent or {}).items():
+        m = plan.measure_by_id[mid]
+        committed[m.by][min(s, T + 1)] += m.cost
     benefit = 0.0
     for mid, s in starts.items():
         m = plan.measure_by_id[mid]
@@ -66,12 +73,12 @@ def evaluate(plan: Plan, starts: Mapping[str, int]) -> Ledger:
     )
 
 
-def walkaway(plan: Plan, starts: Mapping[str, int]) -> list[dict[str, object]]:
+def walkaway(plan: Plan, starts: Mapping[str, int], spent: Mapping[str, int] | None = None) -> list[dict[str, object]]:
     """ANALYSIS.md section 5 for a schedule: per party and phase t, ``banked`` = R_p(t) - G_p(t)
     (what p is ahead if it stops after t), ``stake`` = (R_p(T) - R_p(t)) - (G_p(T) - G_p(t))
     (what it still gains, net, by going on; ``tempted`` when below 0) and ``owed:<q>``: what
     p's measures not yet complete at t still owe each party q."""
-    ledger = evaluate(plan, starts)
+    ledger = evaluate(plan, starts, spent)
     T = plan.phases
     done = completion(plan, starts)
     rows: list[dict[str, object]] = []
@@ -84,7 +91,9 @@ def walkaway(plan: Plan, starts: Mapping[str, int]) -> list[dict[str, object]]:
             # summed over what is still to come, not as a difference of running sums: a stake
             # of exactly 0 must not come out as -5e-8 after a large value received earlier
             stake = (math.fsum(v for c, v in gets if c > t)
-                     - math.fsum(m.cost for m in mine if starts[m.id] > t))
+                     - math.fsum(m.cost for m in mine if starts[m.id] > t)
+                     - math.fsum(plan.measure_by_id[mid].cost for mid, s in (spent or {}).items()
+                                 if s > t and plan.measure_by_id[mid].by == p.id))
             row: dict[str, object] = {"party": p.id, "phase": t, "banked": banked, "stake": stake,
                                       "tempted": stake < -1e-9}
             for q in plan.parties:

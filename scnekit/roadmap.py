@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -10,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from .history import Progress
 from .ledger import Ledger, evaluate
 from .ledger import walkaway as ledger_walkaway
 from .model import FORMAT_VERSION, Plan, Rule, RuleKind
@@ -92,6 +94,10 @@ class Roadmap:
     solver_seconds: float = 0.0
     build_seconds: float = 0.0
     pins: Mapping[str, int] = field(default_factory=dict)
+    #: a re-plan's history (:mod:`scnekit.history`): phases up to ``progress.now`` happened
+    progress: Progress | None = None
+    #: measures that started and will never complete: ``{measure: start}`` (their cost stays spent)
+    spent: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def scenario(self) -> str:
@@ -104,7 +110,7 @@ class Roadmap:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return evaluate(self.plan, self.starts)
+        return evaluate(self.plan, self.starts, self.spent)
 
     @property
     def objective(self) -> float | None:
@@ -125,9 +131,9 @@ class Roadmap:
             rows.append({"measure": mid, "title": m.title, "by": m.by, "category": m.category or "",
                          "start": start, "end": end, "start_label": horizon.label(start),
                          "end_label": horizon.label(end), "cost": m.cost, "value": m.value,
-                         "net": m.net, "pinned": mid in self.pins})
+                         "net": m.net, "pinned": mid in self.pins, "past": self._past(start)})
         columns = ["measure", "title", "by", "category", "start", "end", "start_label", "end_label",
-                   "cost", "value", "net", "pinned"]
+                   "cost", "value", "net", "pinned", "past"]
         return pd.DataFrame(rows, columns=columns)
 
     @cached_property
@@ -162,7 +168,7 @@ class Roadmap:
         and phase with ``banked``, ``stake``, ``tempted`` and ``owed:<party>`` for every party.
         Empty when there is no roadmap."""
         columns = ["party", "phase", "banked", "stake", "tempted", *(f"owed:{p.id}" for p in self.plan.parties)]
-        rows = ledger_walkaway(self.plan, self.starts) if self.is_ok else []
+        rows = ledger_walkaway(self.plan, self.starts, self.spent) if self.is_ok else []
         return pd.DataFrame(rows, columns=columns)
 
     def walkaway_dict(self) -> list[dict[str, Any]]:
@@ -174,8 +180,22 @@ class Roadmap:
                         "stake": float(row["stake"]), "tempted": bool(row["tempted"]), "owed": owed})
         return out
 
+    def _past(self, start: int) -> bool:
+        """Whether a start lies in the history of a re-plan (at or before ``progress.now``)."""
+        return self.progress is not None and start <= self.progress.now
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of FORMAT.md section 4."""
+        """The JSON object of FORMAT.md section 4; a re-plan adds ``now``, ``past`` on each
+        schedule row and ``spent`` (docs/FORMAT.md, "Progress")."""
+        out = self._contract()
+        if self.progress is not None:
+            out["now"] = self.progress.now
+            for row in out["schedule"]:
+                row["past"] = self._past(row["start"])
+            out["spent"] = [{"measure": mid, "start": s} for mid, s in sorted(self.spent.items())]
+        return out
+
+    def _contract(self) -> dict[str, Any]:
         ok = self.is_ok
         return {
             "format": FORMAT_VERSION,
@@ -192,8 +212,54 @@ class Roadmap:
             "conflicts": [c.to_dict() for c in self.conflicts],
         }
 
+    def to_html(self, compare_with: Sequence[Roadmap] = ()) -> str:
+        """A briefing of this roadmap as one self-contained HTML page (it opens offline: plotly.js,
+        styles and figures are inline; nothing is fetched).
+
+        It says, for a reader who has never heard of scnekit: what the roadmap achieves (the
+        summary, or why there is none and which rules conflict), the roadmap phase by phase in
+        sentences, the exchanges side by side, milestones against deadlines, what each party
+        gives and receives (figures and tables), the rules and the scenario's assumptions,
+        the comparison with the roadmaps in ``compare_with`` (other scenarios of the same
+        plan, e.g. ``[scnekit.solve(plan, "earthquake")]``) and the sources of the measures.
+        Every text from the file is escaped. It prints on A4, one section per page or more.
+        """
+        return _briefing("html")(self, compare_with)  # type: ignore[no-any-return]
+
+    def to_markdown(self, compare_with: Sequence[Roadmap] = ()) -> str:
+        """The briefing of :meth:`to_html` as Markdown text: the same sections, tables instead of figures."""
+        return _briefing("markdown")(self, compare_with)  # type: ignore[no-any-return]
+
+    def to_excel(self, path: str | os.PathLike[str], compare_with: Sequence[Roadmap] = ()) -> None:
+        """Write the briefing as an Excel workbook to ``path`` (replaced atomically).
+
+        Sheets: summary, schedule, milestones, exposure, received, walk-away, measures,
+        assumptions, and comparison and scenarios when ``compare_with`` is given. Numbers are
+        numbers, headers bold and frozen; text is always text, never a formula. A path that
+        cannot be written raises :class:`~scnekit.errors.UsageError`."""
+        _briefing("excel")(self, path, compare_with)
+
     def __repr__(self) -> str:
         head = f"Roadmap({self.plan.name!r}, scenario={self.scenario!r}, status={str(self.status)!r}"
         if self.is_ok:
             head += f", objective={self.objective:g}, measures={len(self.starts)}"
         return head + f", seconds={self.seconds:.3f})"
+
+
+#: The briefing writers behind :meth:`Roadmap.to_html`, :meth:`Roadmap.to_markdown` and
+#: :meth:`Roadmap.to_excel`. Set by :mod:`scnekit.export.briefing` (which ``import scnekit``
+#: imports), so that this layer never imports the export layer above it.
+_briefing_writers: dict[str, Callable[..., Any]] = {}
+
+
+def use_briefing_writers(*, html: Callable[..., str], markdown: Callable[..., str],
+                         excel: Callable[..., None]) -> None:
+    """Install the briefing writers (called once by scnekit.export.briefing)."""
+    _briefing_writers.update(html=html, markdown=markdown, excel=excel)
+
+
+def _briefing(kind: str) -> Callable[..., Any]:
+    writer = _briefing_writers.get(kind)
+    if writer is None:  # pragma: no cover - import scnekit installs them
+        raise RuntimeError("the briefing writers are not loaded: import scnekit.export.briefing")
+    return writer

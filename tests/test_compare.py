@@ -45,7 +45,7 @@ def test_json_and_sentences_follow_the_contract() -> None:
             assert change["change"] in ("earlier", "later", "gained", "lost")
         assert set(change) == {"scenario", "measure" if "measure" in change else "milestone", "change", "from", "to"}
     text = "\n".join(result.sentences())
-    assert text.startswith("earthquake: objective 658 (+80)") and "moves from phase" in text
+    assert text.startswith("earthquake: objective 746 (+80)") and "moves from phase" in text
 
 
 def test_an_infeasible_scenario_has_no_changes_and_says_why() -> None:
@@ -70,7 +70,7 @@ def test_cli_compare() -> None:
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["changes"]
     run = run_cli("compare", str(EXAMPLE), "--scenarios", "base,earthquake")
-    assert run.returncode == 0 and "earthquake: objective 658 (+80)" in run.stdout
+    assert run.returncode == 0 and "earthquake: objective 746 (+80)" in run.stdout
     run = run_cli("compare", str(EXAMPLE), "--scenarios", "nowhere")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     run = run_cli("compare", str(CASES / "case-1003.yaml"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import defaultdict
@@ -474,3 +475,141 @@ def test_robust_figure_without_common_first_steps_says_why() -> None:
     fig = figures.robust_figure(result)
     assert not fig.data
     assert "no roadmap of its own" in fig.layout.annotations[0].text
+
+
+# -- user text is text: plotly's HTML subset never reads it as markup ------------------------
+
+LINK = '<a href="http://example.invalid">x</a> & <b>y</b>'
+LINK_SHOWN = '&lt;a href="http://example.invalid"&gt;x&lt;/a&gt; &amp; &lt;b&gt;y&lt;/b&gt;'
+
+
+def linked_document() -> dict[str, object]:
+    """A small plan whose every text field holds LINK; scenario late moves a measure and a
+    milestone, stuck has no roadmap (its conflict quotes a milestone's title and a phase label)."""
+    return {
+        "scnekit": 1, "name": f"Plan {LINK}", "description": f"About {LINK}",
+        "horizon": {"phases": 3, "labels": [f"Q1 {LINK}", f"Q2 {LINK}", "Q3"], "capacity": 3},
+        "parties": [{"id": "a", "name": f"Side A {LINK}", "notes": LINK, "source": LINK},
+                    {"id": "b", "name": f"Side B {LINK}", "kind": "external", "notes": LINK}],
+        "measures": [
+            {"id": "m1", "title": f"Step one {LINK}", "by": "a", "cost": 1, "to": {"b": 3}, "category": LINK,
+             "duration": 2, "notes": LINK, "source": LINK},
+            {"id": "m2", "title": f"Step two {LINK}", "by": "b", "cost": 1, "to": {"a": 3}, "category": LINK},
+            {"id": "m3", "title": f"Step three {LINK}", "by": "b", "cost": 1, "to": {"a": 2}},
+        ],
+        "links": [{"kind": "reciprocal", "measures": ["m1", "m2"], "within": 1}],
+        "milestones": [{"id": "k1", "title": f"Milestone {LINK}", "all": ["m1", "m2"], "deadline": 3,
+                        "notes": LINK}],
+        "rules": {"max_exposure": 2},
+        "scenarios": [
+            {"id": "other", "description": f"Scenario {LINK}", "unavailable": ["m3"], "set": {"measures.m1.cost": 2}},
+            {"id": "late", "description": LINK, "set": {"horizon.capacity": 1}},
+            {"id": "stuck", "description": LINK, "set": {"milestones.k1.deadline": 1}},
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def linked() -> scnekit.Plan:
+    return scnekit.loads(linked_document())
+
+
+def linked_figures(plan: scnekit.Plan) -> dict[str, go.Figure]:
+    """Every figure function over the plan of LINK, through every path that draws user text."""
+    base, late, stuck = (scnekit.solve(plan, s) for s in ("base", "late", "stuck"))
+    assert base.is_ok and late.is_ok and not stuck.is_ok
+    with ThreadPoolExecutor(1) as pool:
+        rows = sweep(plan, {"measures.m1.title": [LINK, "plain"], "measures.m1.by": ["a", LINK],
+                            "rules.max_exposure": [1, 2]}, scenarios=["base", "late"], executor=pool)
+    assert LINK in " ".join(str(e) for e in rows["error"].dropna())  # an invalid variant quotes the value
+    shared = robust(plan, ["base", "late"], 2)
+    assert shared.status == "optimal" and shared.first_steps
+    refused = robust(plan, ["base", "stuck"], 1)
+    assert refused.status == "infeasible" and LINK in " ".join(refused.reasons)
+    drawn = {f"{draw.__name__}": draw(base) for draw in [*DRAW, figures.stake_heatmap]}
+    drawn |= {f"{draw.__name__} (no roadmap)": draw(stuck) for draw in [*DRAW, figures.stake_heatmap]}
+    drawn |= {
+        "compare_figure": figures.compare_figure(compare(plan, ["base", "late", "other", "stuck"])),
+        "compare_figure (named by the caller)": figures.compare_figure(comparison({"base": base, LINK: late})),
+        "compare_figure (no difference)": figures.compare_figure(comparison({LINK: base, "again": base})),
+        "compare_figure (reference without roadmap)": figures.compare_figure(comparison({LINK: stuck,
+                                                                                         "base": base})),
+        "sweep_figure (values on the axis)": figures.sweep_figure(rows, "measures.m1.title"),
+        "sweep_figure (values in the names)": figures.sweep_figure(rows, "rules.max_exposure"),
+        "frontier_figure": figures.frontier_figure(frontier(plan), limit=3),
+        "robust_figure": figures.robust_figure(shared),
+        "robust_figure (no first steps)": figures.robust_figure(refused),
+    }
+    return drawn
+
+
+def texts(value: object) -> list[str]:
+    """Every string in a figure's JSON (keys too)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*texts(k), *texts(v))]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in texts(v)]
+    if hasattr(value, "tolist"):
+        return texts(value.tolist())
+    return []
+
+
+def hovertemplates(value: object) -> list[str]:
+    """Every hovertemplate in a figure's JSON, a sankey's nodes' and links' too."""
+    if isinstance(value, dict):
+        return [*([value["hovertemplate"]] if "hovertemplate" in value else []),
+                *(h for k, v in value.items() if k != "hovertemplate" for h in hovertemplates(v))]
+    if isinstance(value, (list, tuple)):
+        return [h for v in value for h in hovertemplates(v)]
+    return []
+
+
+def test_plain_escapes_ampersand_first() -> None:
+    assert figures.plain(LINK) == LINK_SHOWN
+    assert figures.plain("&lt;b&gt; &amp;") == "&amp;lt;b&amp;gt; &amp;amp;"  # an entity typed shows as typed
+    assert figures.plain("m1-a_2") == "m1-a_2"  # ids are left as they are
+
+
+def test_user_text_never_becomes_plotly_markup(linked: scnekit.Plan) -> None:
+    drawn = linked_figures(linked)
+    for name, fig in drawn.items():
+        strings = texts(fig.to_plotly_json())
+        markup = [s for s in strings if re.search(r"<a\b|</a>|<b>y|y</b>", s)]
+        assert not markup, (name, markup)
+        bare = [s for s in strings if re.search(r"&(?!amp;|lt;|gt;|nbsp;)", s)]  # every & is an entity
+        assert not bare, (name, bare)
+        if name != "frontier_figure" and "(no roadmap)" not in name:  # those say only ids, rules and numbers
+            shown = [s.replace("<br>   ", " ") for s in strings]  # robust_figure wraps its reasons
+            assert any(LINK_SHOWN in s for s in shown), name  # the user's text is there, escaped
+        if fig.data:  # scnekit's own markup is still markup
+            hovers = hovertemplates(fig.to_plotly_json()["data"])
+            assert hovers and all(h.endswith("<extra></extra>") for h in hovers), name
+            assert all("<b>" in h or "<br>" in h for h in hovers), (name, hovers)
+        else:
+            assert "<span style='font-size:15px;color:#666'>· " in fig.layout.title.text, name
+    assert sum("<br>" in s for fig in drawn.values() for s in texts(fig.to_plotly_json())) > 20
+
+
+def test_user_text_is_shown_as_typed(linked: scnekit.Plan) -> None:
+    """Unescaped, the drawn text is the plan's text; a party's name never enters a hovertemplate
+    (where plotly would also read a %{...} in it)."""
+    roadmap = scnekit.solve(linked)
+    timeline = figures.timeline(roadmap)
+    bars = [t for t in timeline.data if t.type == "bar"]
+    assert bars
+    for trace in bars:
+        party = linked.party_by_id[trace.name]
+        for y, row in zip(trace.y, trace.customdata, strict=True):
+            measure = linked.measure_by_id[y]
+            assert [html.unescape(v) for v in (row[0], row[1], row[5])] == [measure.title, measure.category or "-",
+                                                                          party.name]
+        assert "Side" not in trace.hovertemplate and "%{customdata[5]}" in trace.hovertemplate
+    assert [html.unescape(t) for t in timeline.layout.xaxis.ticktext] == list(linked.horizon.labels or ())
+    assert "<b>%{y}</b><br>" in bars[0].hovertemplate
+    (sankey,) = figures.flows(roadmap).data
+    assert {html.unescape(n) for n in sankey.node.customdata} == {p.name for p in linked.parties}
+    sweep_axis = figures.sweep_figure(
+        sweep(linked, {"measures.m1.title": [LINK, "plain"]}), "measures.m1.title").layout.xaxis
+    assert [html.unescape(v) for v in sweep_axis.categoryarray] == [LINK, "plain"]

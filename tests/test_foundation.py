@@ -127,7 +127,7 @@ def test_a_script_with_an_explorer_exits_cleanly(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stderr
     assert "terminate called" not in run.stderr and run.stderr == ""
-    assert run.stdout.strip() == "objective 578.0"
+    assert run.stdout.strip() == "objective 666.0"
     assert time.monotonic() - began < 60
 
 

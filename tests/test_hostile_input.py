@@ -215,7 +215,7 @@ def test_a_defect_is_one_line_and_its_own_exit_status() -> None:
 
 
 def test_the_example_still_validates_under_the_default_limits() -> None:
-    assert len(scnekit.load(EXAMPLE).measures) == 49
+    assert len(scnekit.load(EXAMPLE).measures) == 55
 
 
 def test_a_pipe_is_refused_without_waiting(tmp_path: Path) -> None:

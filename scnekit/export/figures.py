@@ -9,6 +9,9 @@ party one colour in all four figures, and uses fonts large enough for a projecto
 roadmap without a schedule (infeasible, or stopped before any was found) gives an empty
 figure whose annotation says why. Traces and layout are built as plain dicts and handed
 to plotly once, which keeps a redraw in a live workshop cheap.
+
+plotly reads a little HTML in every text it draws; every text of a user enters a figure
+through :func:`plain`, so that it shows as typed (a ``<a href>`` in a title is text, not a link).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,13 +48,24 @@ PALETTE = [*qualitative.D3, "#393b79", "#e7ba52", "#843c39", "#00a08a", "#7b4173
 ON_TIME, NO_DEADLINE, MISSED = "#1b7837", "#2166ac", "#b2182b"
 
 
+def plain(text: str) -> str:
+    """``text`` as plotly draws it literally: plotly reads a little HTML (``<a href>``, ``<b>``,
+    ``<br>``, ``<span style>``...) in every text it draws, so a user's ``<`` and ``>`` become
+    ``&lt;`` and ``&gt;`` (and ``&`` first ``&amp;``, so that an entity typed is shown as typed);
+    plotly turns the entities back into the characters on screen. Every text of a user (names,
+    titles, phase labels, descriptions, scenario and sweep names, messages quoting them) goes
+    through this before it enters a figure; scnekit's own markup is added around it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def party_colors(plan: Plan) -> dict[str, str]:
     """One colour per party, in the order the file lists them."""
     return {p.id: PALETTE[i % len(PALETTE)] for i, p in enumerate(plan.parties)}
 
 
 def empty(title: str, message: str) -> go.Figure:
-    """A figure with no data and ``message`` in its middle."""
+    """A figure with no data and ``message`` in its middle (both plotly text: a user's text in them
+    goes through :func:`plain` first)."""
     layout = _layout(title)
     layout["xaxis"] = {"visible": False}
     layout["yaxis"] = {"visible": False}
@@ -73,7 +86,7 @@ def timeline(roadmap: Roadmap) -> go.Figure:
         rows[row["by"]].append(row)
     data = [_bars(plan.party_by_id[p].name, p, colors[p], rows[p]) for p in colors if rows[p]]
     marks, mark_rows = _milestone_marks(roadmap)
-    order = [*mark_rows, *(r["measure"] for r in records)]
+    order = [*mark_rows, *(plain(r["measure"]) for r in records)]
     layout = _layout(title, {**_phase_axis(plan), "side": "top", "title": {"text": ""}})  # phases on top
     layout["yaxis"] = {**layout["yaxis"], "categoryorder": "array", "categoryarray": order[::-1],
                        "tickfont": {"size": 13}}
@@ -95,15 +108,16 @@ def exposure(roadmap: Roadmap) -> go.Figure:
         limit = plan.rules.exposure_limit(party.id)
         shown: Any = True if any(abs(v) > 1e-9 for v in values) else "legendonly"
         data.append({
-            "type": "scatter", "x": phases, "y": values, "name": party.id, "legendgroup": party.id,
+            "type": "scatter", "x": phases, "y": values, "name": plain(party.id), "legendgroup": party.id,
             "mode": "lines+markers", "line": {"color": colors[party.id], "width": 3}, "marker": {"size": 8},
-            "visible": shown, "hovertemplate": f"<b>{party.id}</b> at %{{x}}: exposure %{{y:g}}<extra></extra>"})
+            "visible": shown,
+            "hovertemplate": f"<b>{plain(party.id)}</b> at %{{x}}: exposure %{{y:g}}<extra></extra>"})
         if limit is not None:
             data.append({
                 "type": "scatter", "x": [phases[0] - 0.5, phases[-1] + 0.5], "y": [limit, limit],
-                "name": f"limit: {party.id}", "legendgroup": party.id, "showlegend": False, "mode": "lines",
+                "name": f"limit: {plain(party.id)}", "legendgroup": party.id, "showlegend": False, "mode": "lines",
                 "line": {"color": colors[party.id], "width": 2, "dash": "dash"}, "visible": shown,
-                "hovertemplate": f"<b>{party.id}</b>: limit {limit:g}<extra></extra>"})
+                "hovertemplate": f"<b>{plain(party.id)}</b>: limit {limit:g}<extra></extra>"})
     layout = _layout(title, _phase_axis(plan), height=560)
     layout["yaxis"] = {**layout["yaxis"], "title": {"text": "exposure"}, "zeroline": True,
                        "zerolinewidth": 2, "zerolinecolor": "#888"}
@@ -136,15 +150,15 @@ def flows(roadmap: Roadmap) -> go.Figure:
     links = sorted(totals, key=lambda gr: (order.index(gr[0]), order.index(gr[1])))
     sankey = {
         "type": "sankey", "arrangement": "snap",
-        "node": {"label": [f"{p} gives" for p in givers] + [f"{p} receives" for p in takers],
+        "node": {"label": [f"{plain(p)} gives" for p in givers] + [f"{plain(p)} receives" for p in takers],
                  "color": [colors[p] for p in nodes], "pad": 14, "thickness": 18,
-                 "customdata": [plan.party_by_id[p].name for p in nodes],
+                 "customdata": [plain(plan.party_by_id[p].name) for p in nodes],
                  "hovertemplate": "%{customdata}<br>%{value:g}<extra></extra>"},
         "link": {"source": [givers.index(g) for g, _ in links],
                  "target": [len(givers) + takers.index(r) for _, r in links],
                  "value": [totals[gr] for gr in links],
                  "color": [_fade(colors[g]) for g, _ in links],
-                 "customdata": [", ".join(measures[gr]) for gr in links],
+                 "customdata": [plain(", ".join(measures[gr])) for gr in links],
                  "hovertemplate": ("%{source.label} to %{target.label}: %{value:g}"
                                    "<br>through %{customdata}<extra></extra>")}}
     return go.Figure(data=[sankey], layout=_layout(title, height=max(480, 40 * len(nodes) // 2 + 160)))
@@ -159,8 +173,8 @@ def milestones(roadmap: Roadmap) -> go.Figure:
     if not roadmap.is_ok:
         return empty(title, _no_roadmap(roadmap))
     frame = roadmap.milestones
-    ids = list(frame["milestone"])
-    titles = list(frame["title"])
+    ids = [plain(str(k)) for k in frame["milestone"]]
+    titles = [plain(str(t)) for t in frame["title"]]
     achieved = [None if _missing(a) else int(a) for a in frame["achieved"]]
     deadline = [None if _missing(d) else int(d) for d in frame["deadline"]]
     data: list[Trace] = []
@@ -217,7 +231,7 @@ class _Row:
 
     @property
     def label(self) -> str:
-        return f"◆ {self.id}" if self.milestone else self.id
+        return f"◆ {plain(self.id)}" if self.milestone else plain(self.id)
 
 
 @dataclass(frozen=True)
@@ -258,24 +272,25 @@ def compare_figure(comparison: Comparison) -> go.Figure:
 
 
 def _compare_title(reference: str, others: list[str], missing: list[str]) -> str:
-    note = f" · no roadmap: {', '.join(missing)}" if missing else ""
-    return (f"Compared with {reference} <span style='font-size:15px;color:#666'>· "
-            f"{', '.join(others) or 'no other scenario'}{note}</span>")
+    note = f" · no roadmap: {plain(', '.join(missing))}" if missing else ""
+    return (f"Compared with {plain(reference)} <span style='font-size:15px;color:#666'>· "
+            f"{plain(', '.join(others)) or 'no other scenario'}{note}</span>")
 
 
 def _nothing_to_compare(comparison: Comparison, missing: list[str]) -> str:
     """Why there is nothing to draw, or "" when there is."""
-    roadmaps, reference = comparison.roadmaps, comparison.reference
-    lacking = "<br>".join(f"{sid}: no roadmap ({roadmaps[sid].status})" for sid in missing)
-    if not roadmaps[reference].is_ok:
-        return f"{reference} has no roadmap ({roadmaps[reference].status}): there is nothing to compare with."
+    roadmaps, reference = comparison.roadmaps, plain(comparison.reference)
+    lacking = "<br>".join(f"{plain(sid)}: no roadmap ({roadmaps[sid].status})" for sid in missing)
+    if not roadmaps[comparison.reference].is_ok:
+        return (f"{reference} has no roadmap ({roadmaps[comparison.reference].status}): "
+                "there is nothing to compare with.")
     if len(roadmaps) == 1:
         return "Only one scenario: choose at least two to compare."
     if len(missing) == len(roadmaps) - 1:
         return f"No other scenario has a roadmap to compare with {reference}:<br>{lacking}"
     if comparison.measures.empty and comparison.milestones.empty:
         same = [sid for sid in list(roadmaps)[1:] if sid not in missing]
-        return (f"No difference: {', '.join(same)} {'has' if len(same) == 1 else 'have'} the same roadmap "
+        return (f"No difference: {plain(', '.join(same))} {'has' if len(same) == 1 else 'have'} the same roadmap "
                 f"as {reference}." + (f"<br><br>{lacking}" if lacking else ""))
     return ""
 
@@ -310,18 +325,18 @@ def _scenario_name(comparison: Comparison, sid: str) -> str:
     """The legend's name: the scenario and its objective against the reference's."""
     objective = comparison.roadmaps[sid].objective or 0.0
     delta = objective - (comparison.roadmaps[comparison.reference].objective or 0.0)
-    return f"{sid}: objective {objective:g} ({delta:+g})"
+    return f"{plain(sid)}: objective {objective:g} ({delta:+g})"
 
 
 def _reference_marks(reference: str, rows: list[_Row], plan: Plan) -> Trace:
     shown = sorted(((y, row) for y, row in enumerate(rows) if row.reference is not None),
                    key=lambda yr: yr[1].milestone)  # a ring first: the legend shows the first symbol
     return {
-        "type": "scatter", "mode": "markers", "name": f"{reference} (reference)", "legendrank": 1,
+        "type": "scatter", "mode": "markers", "name": f"{plain(reference)} (reference)", "legendrank": 1,
         "x": [row.reference for _, row in shown], "y": [y for y, _ in shown],
         "marker": {"symbol": ["diamond-open" if row.milestone else "circle-open" for _, row in shown],
                    "size": 17, "color": REFERENCE_GREY, "line": {"width": 2.5, "color": REFERENCE_GREY}},
-        "customdata": [[row.id, row.title, _was(row, plan)] for _, row in shown],
+        "customdata": [[plain(row.id), plain(row.title), plain(_was(row, plan))] for _, row in shown],
         "hovertemplate": "<b>%{customdata[0]}</b> · %{fullData.name}<br>%{customdata[1]}<br>%{customdata[2]}"
                          "<extra></extra>"}
 
@@ -347,7 +362,7 @@ def _move_marks(name: str, color: str, moves: list[tuple[float, _Change]], plan:
         "x": [c.before if c.after is None else c.after for _, c in moves], "y": [y for y, _ in moves],
         "marker": {"symbol": [_change_symbol(c) for _, c in moves], "size": 17, "color": color,
                    "line": {"width": 1, "color": "#222"}},
-        "customdata": [[c.id, _change_words(c, plan)] for _, c in moves],
+        "customdata": [[plain(c.id), plain(_change_words(c, plan))] for _, c in moves],
         "hovertemplate": "<b>%{customdata[0]}</b> · %{fullData.name}<br>%{customdata[1]}<extra></extra>"}
 
 
@@ -421,12 +436,14 @@ def sweep_figure(rows: pd.DataFrame, x: str, *, milestones: bool = True) -> go.F
                          f"{', '.join(varied) or 'none'}")
     records = [{str(k): v for k, v in r.items()} for r in rows.to_dict("records")]
     scenarios = list(dict.fromkeys(str(r["scenario"]) for r in records))
-    note = f" <span style='font-size:15px;color:#666'>· scenario {scenarios[0]}</span>" if len(scenarios) == 1 else ""
-    title = f"Objective against {x}{note}"
+    note = (f" <span style='font-size:15px;color:#666'>· scenario {plain(scenarios[0])}</span>"
+            if len(scenarios) == 1 else "")
+    title = f"Objective against {plain(x)}{note}"
     if not records:
         return empty(title, "The sweep has no variants.")
     numeric = all(_is_number(r[x]) for r in records)
-    place: Callable[[Any], Any] = float if numeric else _value_text
+    # a value that is not a number is a category: its text is the axis's tick label
+    place: Callable[[Any], Any] = float if numeric else (lambda value: plain(_value_text(value)))
     if numeric:
         records.sort(key=lambda r: float(r[x]))
     groups = _sweep_groups(records, [p for p in varied if p != x], len(scenarios) > 1)
@@ -448,11 +465,12 @@ def sweep_figure(rows: pd.DataFrame, x: str, *, milestones: bool = True) -> go.F
 
 
 def _sweep_groups(records: list[dict[str, Any]], others: list[str], named: bool) -> dict[str, list[dict[str, Any]]]:
-    """The variants of each line, named by scenario (when several) and the other varied values."""
+    """The variants of each line, named by scenario (when several) and the other varied values
+    (names as plotly draws them: escaped)."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
-        parts = ", ".join(f"{p}={_value_text(r[p])}" for p in others)
-        scenario = str(r["scenario"])
+        parts = ", ".join(f"{plain(p)}={plain(_value_text(r[p]))}" for p in others)
+        scenario = plain(str(r["scenario"]))
         groups[(f"{scenario} · {parts}" if named else parts) if parts else scenario].append(r)
     return dict(groups)
 
@@ -489,7 +507,7 @@ def _milestone_grid(groups: dict[str, list[dict[str, Any]]], ids: list[str], x: 
     for name, members in groups.items():
         by_x = {place(r[x]): r for r in members}
         for k in ids:
-            labels.append(f"{name} · {k}" if len(groups) > 1 else k)
+            labels.append(f"{name} · {plain(k)}" if len(groups) > 1 else plain(k))
             z.append([_achieved(by_x.get(c), k) for c in columns])
     if all(v is None for row in z for v in row):
         return None  # no variant has a roadmap
@@ -544,7 +562,7 @@ def _note(text: str, y: float, shift: int, size: int = 16) -> dict[str, Any]:
 
 
 def _sweep_axis(x: str, numeric: bool, columns: list[Any]) -> dict[str, Any]:
-    axis: dict[str, Any] = {"title": {"text": x}}
+    axis: dict[str, Any] = {"title": {"text": plain(x)}}
     if not numeric:
         return {**axis, "type": "category", "categoryorder": "array", "categoryarray": columns}
     ticks = columns
@@ -561,8 +579,8 @@ def _outcome(row: dict[str, Any]) -> str:
     if _has_roadmap(row):
         return status
     why = "" if _missing(row.get("error")) else str(row["error"])
-    lines = textwrap.wrap(textwrap.shorten(why, 400), 70)
-    return "<br>".join([FAILED.get(status, (None, status))[1], *lines])
+    lines = textwrap.wrap(textwrap.shorten(why, 400), 70)  # escaped after wrapping: no entity is cut
+    return "<br>".join([plain(FAILED.get(status, (None, status))[1]), *map(plain, lines)])
 
 
 def _has_roadmap(row: dict[str, Any]) -> bool:
@@ -609,7 +627,8 @@ def frontier_figure(frontier: Frontier, *, limit: float | None = None) -> go.Fig
     plan = frontier.points[0].roadmap.plan if frontier.points else None
     every = plan is not None and set(frontier.parties) == {p.id for p in plan.parties}
     parties = "all parties" if every else ", ".join(frontier.parties)
-    notes = [f"scenario {frontier.scenario}", f"peak over {textwrap.shorten(parties, 60)}" if parties else ""]
+    notes = [f"scenario {plain(frontier.scenario)}",
+             f"peak over {plain(textwrap.shorten(parties, 60))}" if parties else ""]
     if frontier.status == Status.FEASIBLE and frontier.points:
         notes.append("a solve was cut short: points may not be exact")
     if frontier.truncated:
@@ -674,7 +693,7 @@ def _left_out(roadmap: Roadmap, best: Roadmap) -> str:
     gone = [m for m in best.starts if m not in roadmap.starts]
     if not gone:
         return ""
-    return "<br>leaves out: " + "<br>".join(textwrap.wrap(", ".join(gone), 60, break_on_hyphens=False))
+    return "<br>leaves out: " + "<br>".join(map(plain, textwrap.wrap(", ".join(gone), 60, break_on_hyphens=False)))
 
 
 def stake_heatmap(roadmap: Roadmap) -> go.Figure:
@@ -687,6 +706,7 @@ def stake_heatmap(roadmap: Roadmap) -> go.Figure:
     plan = roadmap.plan
     frame = roadmap.walkaway()
     parties = [p.id for p in plan.parties]
+    rows = [plain(p) for p in parties]  # the y axis's labels
     T = plan.phases
     cells = {(str(r["party"]), int(r["phase"])): r for r in frame.to_dict("records")}
     before = list(range(1, T))
@@ -697,16 +717,16 @@ def stake_heatmap(roadmap: Roadmap) -> go.Figure:
     low, high = min(low, 0.0), max(high, 0.0)
     if high - low < 1e-9:
         high = 1.0
-    names = {p.id: p.name for p in plan.parties}
+    names = {p.id: plain(p.name) for p in plan.parties}
     data: list[Trace] = []
     if before:
         data.append({
-            "type": "heatmap", "x": before, "y": parties, "z": stake, "zmin": low, "zmax": high,
+            "type": "heatmap", "x": before, "y": rows, "z": stake, "zmin": low, "zmax": high,
             "colorscale": _stake_scale(low, high), "xgap": 2, "ygap": 2, "name": "stake",
             "text": [[f"<b>{v:g}</b>" if v < 0 else f"{v:g}" for v in row] for row in stake],
             "texttemplate": "%{text}",
             "textfont": {"size": 15},
-            "customdata": [[[names[p], plan.horizon.label(t), b, "tempted to walk away" if s < 0 else
+            "customdata": [[[names[p], plain(plan.horizon.label(t)), b, "tempted to walk away" if s < 0 else
                              "gains by going on" if s > 0 else "neither gains nor loses by going on"]
                             for t, b, s in zip(before, brow, srow, strict=True)]
                            for p, brow, srow in zip(parties, banked, stake, strict=True)],
@@ -714,11 +734,11 @@ def stake_heatmap(roadmap: Roadmap) -> go.Figure:
             "hovertemplate": ("<b>%{y}</b> (%{customdata[0]}) after %{customdata[1]}<br>banked %{customdata[2]:g}"
                               "<br>stake %{z:g}: %{customdata[3]}<extra></extra>")})
     data.append({
-        "type": "heatmap", "x": [T], "y": parties, "z": [[0] for _ in parties], "zmin": 0, "zmax": 1,
+        "type": "heatmap", "x": [T], "y": rows, "z": [[0] for _ in parties], "zmin": 0, "zmax": 1,
         "colorscale": [[0, LAST_PHASE], [1, LAST_PHASE]], "showscale": False, "xgap": 2, "ygap": 2,
         "name": "last phase", "text": [["end"] for _ in parties], "texttemplate": "%{text}",
         "textfont": {"size": 13, "color": "#777"},
-        "customdata": [[[names[p], plan.horizon.label(T), float(cells[p, T]["banked"])]] for p in parties],
+        "customdata": [[[names[p], plain(plan.horizon.label(T)), float(cells[p, T]["banked"])]] for p in parties],
         "hovertemplate": ("<b>%{y}</b> (%{customdata[0]}) at the end, %{customdata[1]}<br>banked "
                           "%{customdata[2]:g}; nothing left to gain or lose<extra></extra>")})
     layout = _layout(title, {**_phase_axis(plan), "showgrid": False}, height=max(300, 170 + 38 * len(parties)))
@@ -757,24 +777,25 @@ def robust_figure(result: RobustResult) -> go.Figure:
     if result.value is None:
         if result.status == Status.INFEASIBLE:
             why = [*result.reasons] or ["the scenarios cannot start the same measures"]
-            # plotly reads annotation text as HTML: the reasons are escaped, each a bullet
+            # each reason a bullet, wrapped, then escaped (so that no entity is cut by the wrapping)
             message = "No first steps are common to every scenario:<br>" + "<br>".join(
-                "<br>".join(textwrap.wrap("• " + escape(r, quote=False), 90, break_on_hyphens=False,
-                                          subsequent_indent="   ")) for r in why)
+                "<br>".join(map(plain, textwrap.wrap("• " + r, 90, break_on_hyphens=False, subsequent_indent="   ")))
+                for r in why)
         else:
             message = "No answer was found within the time limit."
         fig = empty(title, message)
         fig.layout.annotations[0].align = "left"  # the reasons read as a list
         return fig
     ids = list(result.scenarios)
+    shown = [plain(s) for s in ids]  # the category axis's labels
     own = [result.scenarios[s].optimum for s in ids]
     here = [result.scenarios[s].roadmap.objective for s in ids]
     prices = [result.scenarios[s].price for s in ids]
     data: list[Trace] = [
-        {"type": "bar", "name": "its own optimum", "x": ids, "y": own, "marker": {"color": OWN_OPTIMUM},
+        {"type": "bar", "name": "its own optimum", "x": shown, "y": own, "marker": {"color": OWN_OPTIMUM},
          "text": [_number(v) for v in own], "textposition": "outside",
          "hovertemplate": "<b>%{x}</b>: optimum on its own %{y:g}<extra></extra>"},
-        {"type": "bar", "name": "with the shared first steps", "x": ids, "y": here,
+        {"type": "bar", "name": "with the shared first steps", "x": shown, "y": here,
          "marker": {"color": ROBUST_ANSWER}, "textposition": "outside",
          "text": [_number(v) if not p else f"{_number(v)} (−{p:g})" for v, p in zip(here, prices, strict=True)],
          "customdata": [_number(p) for p in prices],
@@ -788,10 +809,10 @@ def robust_figure(result: RobustResult) -> go.Figure:
     for t in sorted(by_phase):
         lines += textwrap.wrap(f"{_phase_words(plan, t)}: {', '.join(by_phase[t])}", 110, break_on_hyphens=False,
                                initial_indent="  ", subsequent_indent="      ")
-    lines = [line.replace("  ", "&nbsp;&nbsp;") for line in lines]
+    lines = [plain(line).replace("  ", "&nbsp;&nbsp;") for line in lines]
     if str(result.criterion) == "worst":
         worst = [s for s, v in zip(ids, here, strict=True) if v is not None and v <= result.value + 1e-9]
-        value = f"worst objective {result.value:g} ({', '.join(worst)})"
+        value = f"worst objective {result.value:g} ({plain(', '.join(worst))})"
     else:
         value = f"mean objective {result.value:g}"
     layout = _layout(title, {"title": {"text": ""}, "type": "category"}, height=460 + 22 * len(lines))
@@ -811,13 +832,13 @@ def _number(value: float | None) -> str:
 
 def _bars(name: str, party: str, color: str, rows: list[dict[str, Any]]) -> Trace:
     """One horizontal bar per measure that ``party`` implements, pinned ones outlined."""
-    return {
-        "type": "bar", "orientation": "h", "name": party, "y": [r["measure"] for r in rows],
+    return {  # the party's name in customdata too: in the template itself plotly would read a %{...} in it
+        "type": "bar", "orientation": "h", "name": plain(party), "y": [plain(r["measure"]) for r in rows],
         "base": [r["start"] - 0.5 for r in rows], "x": [r["end"] - r["start"] + 1 for r in rows],
         "marker": {"color": color, "line": {"color": "#000", "width": [3 if r["pinned"] else 0 for r in rows]}},
-        "customdata": [[r["title"], r["category"] or "-", r["start_label"], r["end_label"],
-                        "yes" if r["pinned"] else "no"] for r in rows],
-        "hovertemplate": (f"<b>%{{y}}</b><br>%{{customdata[0]}}<br>by {name}<br>category: %{{customdata[1]}}"
+        "customdata": [[plain(r["title"]), plain(r["category"] or "-"), plain(r["start_label"]),
+                        plain(r["end_label"]), "yes" if r["pinned"] else "no", plain(name)] for r in rows],
+        "hovertemplate": ("<b>%{y}</b><br>%{customdata[0]}<br>by %{customdata[5]}<br>category: %{customdata[1]}"
                           "<br>%{customdata[2]} to %{customdata[3]}<br>pinned: %{customdata[4]}<extra></extra>")}
 
 
@@ -827,10 +848,10 @@ def _milestone_marks(roadmap: Roadmap) -> tuple[list[Trace], list[str]]:
     reached = [(k, title, a) for k, title, a in reached if a is not None]
     if not reached:
         return [], []
-    rows = [f"◆ {k}" for k, _, _ in reached]
+    rows = [f"◆ {plain(k)}" for k, _, _ in reached]
     return [{
         "type": "scatter", "x": [a for _, _, a in reached], "y": rows, "name": "milestone achieved",
-        "mode": "markers", "customdata": [title for _, title, _ in reached],
+        "mode": "markers", "customdata": [plain(title) for _, title, _ in reached],
         "marker": {"symbol": "diamond", "size": 16, "color": ON_TIME, "line": {"width": 1, "color": "#000"}},
         "hovertemplate": "<b>%{y}</b> achieved in phase %{x}<br>%{customdata}<extra></extra>"}], rows
 
@@ -854,12 +875,12 @@ def _layout(title: str, xaxis: dict[str, Any] | None = None, height: int = 480) 
 
 
 def _title(what: str, roadmap: Roadmap) -> str:
-    return f"{what} <span style='font-size:15px;color:#666'>· scenario {roadmap.scenario}</span>"
+    return f"{what} <span style='font-size:15px;color:#666'>· scenario {plain(roadmap.scenario)}</span>"
 
 
 def _phase_axis(plan: Plan) -> dict[str, Any]:
     phases = list(range(1, plan.phases + 1))
-    return {"tickmode": "array", "tickvals": phases, "ticktext": [plan.horizon.label(t) for t in phases],
+    return {"tickmode": "array", "tickvals": phases, "ticktext": [plain(plan.horizon.label(t)) for t in phases],
             "range": [0.5, plan.phases + 0.5], "title": {"text": ""}}  # the labels say it; the legend sits below
 
 

@@ -181,6 +181,8 @@ def _replace(target: Path, data: bytes, old: os.stat_result | None) -> bool:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            if old is None:  # a new file: the mode any new file of this process gets (mkstemp's is 0600)
+                os.fchmod(fd, 0o666 & ~_umask())
             kept = old is None or _take_on(fd, target, old)
             if kept:
                 os.fsync(fd)
@@ -192,6 +194,18 @@ def _replace(target: Path, data: bytes, old: os.stat_result | None) -> bool:
     if not kept:
         Path(tmp).unlink(missing_ok=True)
     return kept
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it (``os.umask`` would, for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:  # no /proc: the usual umask
+        return 0o022
+    return 0o022
 
 
 def _take_on(fd: int, target: Path, old: os.stat_result) -> bool:
