@@ -11,13 +11,17 @@ from __future__ import annotations
 import os
 
 from .analysis.compare import Comparison, compare
+from .analysis.implementation import Implementation, implementation
+from .analysis.replan import Replan, replan
 from .analysis.sweep import sweep
 from .engine.session import Session, solve
 from .errors import InputError, Problem, ScnekitError, SolverError, UsageError
 from .export import briefing as _briefing  # noqa: F401 - installs Roadmap.to_html, to_markdown, to_excel
+from .fileformat.progress import read_progress
 from .fileformat.scenarios import variant
 from .fileformat.sources import read_plan
 from .fileformat.validate import parse_plan
+from .history import Event, Happened, Progress
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits
 from .model import Link, Measure, Milestone, Party, Plan, Rule, RuleKind, Rules, Scenario
@@ -43,6 +47,9 @@ def loads(document: object, file: str | None = None, *, limits: Limits = DEFAULT
 __all__ = [
     "Comparison",
     "Conflict",
+    "Event",
+    "Happened",
+    "Implementation",
     "InputError",
     "Limits",
     "Link",
@@ -51,6 +58,8 @@ __all__ = [
     "Party",
     "Plan",
     "Problem",
+    "Progress",
+    "Replan",
     "Roadmap",
     "Rule",
     "RuleKind",
@@ -62,8 +71,11 @@ __all__ = [
     "Status",
     "UsageError",
     "compare",
+    "implementation",
     "load",
     "loads",
+    "read_progress",
+    "replan",
     "solve",
     "sweep",
     "variant",

@@ -17,6 +17,8 @@ from .cli_analyses import add_parsers as add_analysis_parsers
 from .cli_analyses import run_compare, run_frontier, run_robust, run_sweep, run_walkaway
 from .cli_files import add_parsers as add_file_parsers
 from .cli_files import run_convert, run_new, run_schema
+from .cli_progress import add_parsers as add_progress_parsers
+from .cli_progress import run_replan, run_status
 from .cli_report import add_parser as add_report_parser
 from .cli_report import run_report
 from .engine.formulation import Formulation
@@ -57,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     add_analysis_parsers(sub, LIMIT_HELP)
     add_file_parsers(sub, LIMIT_HELP)
     add_report_parser(sub, LIMIT_HELP)
+    add_progress_parsers(sub, LIMIT_HELP)
     workshop = sub.add_parser("workshop", help="serve the dashboard of a scenario file with Voila")
     workshop.add_argument("file")
     workshop.add_argument("--port", type=int, default=8866)
@@ -103,6 +106,10 @@ def _run(args: argparse.Namespace) -> int:
             return run_walkaway(args)
         if args.command == "robust":
             return run_robust(args)
+        if args.command == "replan":
+            return run_replan(args)
+        if args.command == "status":
+            return run_status(args)
         if args.command == "report":
             return run_report(args)
         if args.command == "convert":

@@ -10,9 +10,11 @@ from typing import Any
 
 from . import load
 from .analysis.compare import compare, scenario_list
+from .analysis.implementation import implementation
 from .errors import UsageError
 from .export.briefing import briefing_format
 from .export.text import terminal_safe
+from .fileformat.progress import read_progress
 from .fileformat.writing import write_text_atomic
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import inline
@@ -30,6 +32,9 @@ def add_parser(sub: Any, limit_help: str) -> None:
                              "comparison of the other scenarios with the first")
     report.add_argument("--out", required=True, metavar="FILE",
                         help="the briefing; its suffix says the format: .html, .md or .xlsx")
+    report.add_argument("--progress", default=None, metavar="P",
+                        help="a progress record (YAML or JSON): brief on the re-planned roadmap, with a section on "
+                             "implementation so far")
     report.add_argument("--time-limit", type=float, default=None, metavar="S", help="for each scenario's solve")
     report.add_argument("--limit", action="append", default=[], metavar="NAME=N", help=limit_help)
 
@@ -49,10 +54,16 @@ def run_report(args: argparse.Namespace) -> int:
     chosen = scenario_list(plan, given) if given else ["base"]
     roadmaps = list(compare(plan, chosen, time_limit=args.time_limit).roadmaps.values())
     first, others = roadmaps[0], roadmaps[1:]
+    done = None
+    if args.progress is not None:
+        done = implementation(plan, read_progress(args.progress, plan, plan.limits), chosen[0],
+                              time_limit=args.time_limit)
+        first = done.replan.roadmap
     if kind == "excel":
-        first.to_excel(args.out, compare_with=others)
+        first.to_excel(args.out, compare_with=others, implementation=done)
     else:
-        text = first.to_html(compare_with=others) if kind == "html" else first.to_markdown(compare_with=others)
+        text = (first.to_html(compare_with=others, implementation=done) if kind == "html"
+                else first.to_markdown(compare_with=others, implementation=done))
         write_text_atomic(args.out, text)
     what = "a roadmap" if first.is_ok else f"no roadmap ({first.status})"
     compared = f", compared with {', '.join(r.scenario for r in others)}" if others else ""

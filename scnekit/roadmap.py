@@ -212,7 +212,7 @@ class Roadmap:
             "conflicts": [c.to_dict() for c in self.conflicts],
         }
 
-    def to_html(self, compare_with: Sequence[Roadmap] = ()) -> str:
+    def to_html(self, compare_with: Sequence[Roadmap] = (), *, implementation: Any = None) -> str:
         """A briefing of this roadmap as one self-contained HTML page (it opens offline: plotly.js,
         styles and figures are inline; nothing is fetched).
 
@@ -223,21 +223,24 @@ class Roadmap:
         the comparison with the roadmaps in ``compare_with`` (other scenarios of the same
         plan, e.g. ``[scnekit.solve(plan, "earthquake")]``) and the sources of the measures.
         Every text from the file is escaped. It prints on A4, one section per page or more.
+        ``implementation`` (a :class:`scnekit.Implementation`, whose re-plan this roadmap is)
+        adds a section on implementation so far.
         """
-        return _briefing("html")(self, compare_with)  # type: ignore[no-any-return]
+        return _briefing("html")(self, compare_with, implementation=implementation)  # type: ignore[no-any-return]
 
-    def to_markdown(self, compare_with: Sequence[Roadmap] = ()) -> str:
+    def to_markdown(self, compare_with: Sequence[Roadmap] = (), *, implementation: Any = None) -> str:
         """The briefing of :meth:`to_html` as Markdown text: the same sections, tables instead of figures."""
-        return _briefing("markdown")(self, compare_with)  # type: ignore[no-any-return]
+        return _briefing("markdown")(self, compare_with, implementation=implementation)  # type: ignore[no-any-return]
 
-    def to_excel(self, path: str | os.PathLike[str], compare_with: Sequence[Roadmap] = ()) -> None:
+    def to_excel(self, path: str | os.PathLike[str], compare_with: Sequence[Roadmap] = (), *,
+                 implementation: Any = None) -> None:
         """Write the briefing as an Excel workbook to ``path`` (replaced atomically).
 
         Sheets: summary, schedule, milestones, exposure, received, walk-away, measures,
         assumptions, and comparison and scenarios when ``compare_with`` is given. Numbers are
         numbers, headers bold and frozen; text is always text, never a formula. A path that
         cannot be written raises :class:`~scnekit.errors.UsageError`."""
-        _briefing("excel")(self, path, compare_with)
+        _briefing("excel")(self, path, compare_with, implementation=implementation)
 
     def __repr__(self) -> str:
         head = f"Roadmap({self.plan.name!r}, scenario={self.scenario!r}, status={str(self.status)!r}"

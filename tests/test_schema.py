@@ -17,9 +17,11 @@ import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import scnekit
-from scnekit.fileformat import spec, validate
+import scnekit.history
+from scnekit.fileformat import progress, spec, validate
 from scnekit.fileformat.schema import VALIDATOR_ONLY, json_schema, schema_text, set_path_pattern
 from tests import test_validation
 from tests.support.paths import CASES, EXAMPLE
@@ -38,8 +40,10 @@ def schema_errors(doc: Any) -> list[str]:
 
 
 def validator_problems(doc: Any) -> list[str]:
+    """What the validator says of ``doc``: the plan's problems, then (as ``scnekit.load``
+    does) its progress record's."""
     try:
-        scnekit.loads(doc, "plan.yaml")
+        progress.progress_of(scnekit.loads(doc, "plan.yaml"))
     except scnekit.InputError as err:
         return [f"{p.path}: {p.message}" for p in err.problems]
     return []
@@ -361,6 +365,18 @@ VALIDATOR_KEYS = {
     spec.MEASURE: validate.MEASURE_KEYS, spec.LINK: validate.LINK_KEYS, spec.MILESTONE: validate.MILESTONE_KEYS,
     spec.AT_LEAST: validate.AT_LEAST_KEYS, spec.RULES: validate.RULES_KEYS, spec.BALANCE: validate.BALANCE_KEYS,
     spec.OBJECTIVE: validate.OBJECTIVE_KEYS, spec.SCENARIO: validate.SCENARIO_KEYS,
+    spec.PROGRESS: progress.PROGRESS_KEYS, spec.PROGRESS_EVENT: progress.EVENT_KEYS,
+}
+
+#: a valid progress record of the validators' good document (T = 4)
+RECORD: dict[str, Any] = {
+    "now": 2,
+    "measures": [
+        {"measure": "aid", "status": "completed", "started": 1, "completed": 2, "note": "ran", "source": "report"},
+        {"measure": "trade", "status": "started", "started": 2},
+        {"measure": "travel", "status": "withdrawn", "started": 1, "ended": 2, "retry": True},
+    ],
+    "roadmap": {"aid": 1, "trade": 2, "travel": 1},
 }
 
 
@@ -368,6 +384,7 @@ def full_document() -> dict[str, Any]:
     """The validators' good document with an at_least milestone too: an item of every section."""
     doc = copy.deepcopy(GOOD)
     doc["milestones"].insert(0, copy.deepcopy(AT_LEAST) | {"id": "some"})
+    doc["progress"] = copy.deepcopy(RECORD)
     return doc
 
 
@@ -421,3 +438,122 @@ def test_set_paths_accepted_by_the_validator_match_the_pattern(section: str) -> 
         except scnekit.InputError:
             accepted = False
         assert accepted == bool(pattern.search(path)), path
+
+
+# --- the progress record (docs/FORMAT.md, "Progress") ------------------------------------------
+
+
+def with_progress(**changes: Any) -> dict[str, Any]:
+    """The good document with RECORD, changed: ``now=9``, ``m0__completed=3``
+    (``measures[0]``); DELETE removes a key."""
+    record = copy.deepcopy(RECORD)
+    for change, value in changes.items():
+        node: Any = record
+        key = change
+        if change.startswith("m") and "__" in change:
+            index, key = change[1:].split("__")
+            node = record["measures"][int(index)]
+        if value is DELETE:
+            del node[key]
+        else:
+            node[key] = value
+    return edited(progress=record)
+
+
+def test_a_document_with_a_valid_progress_record_is_valid_against_the_schema() -> None:
+    for doc in (with_progress(), edited(progress={"now": 0}), edited(progress=None),
+                with_progress(measures=None, roadmap=None), with_progress(m2__retry=DELETE, m2__started=DELETE),
+                with_progress(m0__note=None)):
+        assert validator_problems(doc) == []
+        assert schema_errors(doc) == []
+
+
+PROGRESS_STRUCTURAL: list[tuple[str, dict[str, Any]]] = [
+    ("record not a mapping", {"now": [2]}),
+    ("status unknown", {"m0__status": "finished"}),
+    ("status missing", {"m0__status": DELETE}),
+    ("measure missing", {"m0__measure": DELETE}),
+    ("measure not an id", {"m0__measure": "Aid!"}),
+    ("now missing", {"now": DELETE}),
+    ("now negative", {"now": -1}),
+    ("now as text", {"now": "two"}),
+    ("unknown record key", {"colour": "red"}),
+    ("unknown event key", {"m0__colour": "red"}),
+    ("scnekit inside the section", {"scnekit": 1}),
+    ("measures a mapping", {"measures": {"aid": "completed"}}),
+    ("started missing when started", {"m1__started": DELETE}),
+    ("started missing when completed", {"m0__started": DELETE}),
+    ("completed missing", {"m0__completed": DELETE}),
+    ("completed when started", {"m1__completed": 2}),
+    ("ended missing when withdrawn", {"m2__ended": DELETE}),
+    ("ended when completed", {"m0__ended": 2}),
+    ("retry when started", {"m1__retry": False}),
+    ("retry as text", {"m2__retry": "yes"}),
+    ("phase zero", {"m1__started": 0}),
+    ("phase fractional", {"m1__started": 1.5}),
+    ("note a number", {"m0__note": 3}),
+    ("roadmap a list", {"roadmap": ["aid"]}),
+    ("roadmap phase zero", {"roadmap": {"aid": 0}}),
+    ("roadmap phase as text", {"roadmap": {"aid": "Q1"}}),
+    ("roadmap key not an id", {"roadmap": {"Aid": 1}}),
+]
+
+
+@pytest.mark.parametrize(("name", "changes"), PROGRESS_STRUCTURAL, ids=[name for name, _ in PROGRESS_STRUCTURAL])
+def test_structurally_invalid_progress_records_are_rejected_by_both(name: str, changes: dict[str, Any]) -> None:
+    doc = edited(progress=[2]) if name == "record not a mapping" else with_progress(**changes)
+    assert validator_problems(doc), "the validator accepts it: not an invalid record"
+    assert schema_errors(doc), "the schema accepts it"
+
+
+@pytest.mark.parametrize(("changes", "beyond"), [
+    ({"now": 5}, Beyond.PHASE_RANGE),
+    ({"m1__started": 3}, Beyond.PHASE_RANGE),  # after now
+    ({"m0__started": 2, "m0__completed": 1}, Beyond.PHASE_RANGE),  # completed before started
+    ({"m2__started": 2, "m2__ended": 1}, Beyond.PHASE_RANGE),  # ended before started
+    ({"roadmap": {"aid": 5}}, Beyond.PHASE_RANGE),
+    ({"m0__measure": "nobody"}, Beyond.REFERENCE),
+    ({"roadmap": {"nobody": 1}}, Beyond.REFERENCE),
+    ({"m1__measure": "aid"}, Beyond.DUPLICATE),
+])
+def test_what_only_the_validator_refuses_in_a_progress_record(changes: dict[str, Any], beyond: Beyond) -> None:
+    doc = with_progress(**changes)
+    assert validator_problems(doc)
+    assert schema_errors(doc) == [], f"{beyond.value}: the schema rejects it after all: reclassify"
+
+
+def test_a_scenario_cannot_set_the_progress_record() -> None:
+    doc = with_progress()
+    doc["scenarios"][0]["set"] = {"progress.now": 3}
+    assert any("names nothing" in p for p in validator_problems(doc))
+    assert schema_errors(doc)
+    assert not re.search(set_path_pattern(), "progress.now")
+
+
+def test_the_progress_status_choices_come_from_the_history_model() -> None:
+    assert spec.lookup(spec.PROGRESS_EVENT, "status").choices == tuple(scnekit.history.Happened)
+    assert schema_at("progress.measures[]")["properties"]["status"]["enum"] == list(scnekit.history.Happened)
+
+
+_PHASES = st.one_of(st.integers(-1, 6), st.sampled_from([1.0, 2.5, "2", None, True]))
+_EVENTS = st.fixed_dictionaries({}, optional={
+    "measure": st.sampled_from(["aid", "trade", "travel", "nobody", "Aid"]),
+    "status": st.sampled_from([*scnekit.history.Happened, "done", None]),
+    "started": _PHASES, "completed": _PHASES, "ended": _PHASES,
+    "retry": st.sampled_from([True, False, "yes"]),
+    "note": st.sampled_from(["x", None, 3]),
+})
+_RECORDS = st.fixed_dictionaries({}, optional={
+    "now": _PHASES,
+    "measures": st.one_of(st.lists(_EVENTS, max_size=4), st.none()),
+    "roadmap": st.one_of(st.none(), st.dictionaries(st.sampled_from(["aid", "trade", "nobody", "Aid"]), _PHASES,
+                                                    max_size=3)),
+})
+
+
+@SOUND
+@given(_RECORDS)
+def test_every_generated_progress_record_the_validator_accepts_the_schema_accepts(record: Any) -> None:
+    doc = edited(progress=record)
+    if not validator_problems(doc):
+        assert schema_errors(doc) == []

@@ -242,3 +242,16 @@ def test_a_workbook_is_read_within_the_limits(tmp_path: Path) -> None:
     result = run_cli("validate", str(path), "--limit", "measures=10")
     assert result.returncode == 2 and "more than 10 rows" in result.stderr
     assert yaml.safe_load(yaml_text({"a": "b"})) == {"a": "b"}
+
+
+def test_a_progress_record_is_never_dropped_on_the_way_to_a_workbook(tmp_path: Path) -> None:
+    document, _ = read_source(EXAMPLE)
+    document["progress"] = {"now": 1, "measures": [{"measure": "scne-criteria", "status": "completed",
+                                                      "started": 1, "completed": 1}]}
+    source = tmp_path / "plan.json"
+    source.write_text(json.dumps(document))
+    refused = run_cli("convert", str(source), str(tmp_path / "plan.xlsx"))
+    assert refused.returncode == 2 and "progress record" in refused.stderr
+    assert not (tmp_path / "plan.xlsx").exists()
+    assert run_cli("convert", str(source), str(tmp_path / "plan.yaml")).returncode == 0
+    assert read_source(tmp_path / "plan.yaml")[0]["progress"] == document["progress"]

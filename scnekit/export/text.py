@@ -51,7 +51,8 @@ def text_report(roadmap: Roadmap) -> str:
         starting = schedule[schedule["start"] == t]
         ending = schedule[(schedule["end"] == t) & (schedule["start"] != t)]
         lines.append("")
-        lines.append(f"Phase {t} ({plan.horizon.label(t)})" if plan.horizon.labels else f"Phase {t}")
+        past = " - happened" if roadmap.progress is not None and t <= roadmap.progress.now else ""
+        lines.append((f"Phase {t} ({plan.horizon.label(t)})" if plan.horizon.labels else f"Phase {t}") + past)
         if starting.empty and ending.empty:
             lines.append("  (nothing starts or completes)")
         for r in starting.to_dict("records"):
@@ -59,6 +60,10 @@ def text_report(roadmap: Roadmap) -> str:
             lines.append(f"  start  {r['measure']:<{ids}}  by {r['by']:<{bys}}  {inline(r['title'])}{span}")
         for r in ending.to_dict("records"):
             lines.append(f"  done   {r['measure']:<{ids}}  by {r['by']:<{bys}}  {inline(r['title'])}")
+        for mid, start in sorted(roadmap.spent.items()):
+            if start == t:
+                m = plan.measure_by_id[mid]
+                lines.append(f"  spent  {mid:<{ids}}  by {m.by:<{bys}}  {inline(m.title)}  (started, never completes)")
     if plan.milestones:
         lines += ["", "Milestones"]
         width = _width([k.id for k in plan.milestones])

@@ -50,6 +50,9 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, l
         raise UsageError(f"{target} exists; choose another name, or pass --force to replace it")
     document, _ = read_source(source, limits)
     rounded: list[Problem] = []
+    if kind == "xlsx" and isinstance(document, Mapping) and document.get("progress") is not None:
+        raise UsageError(f"{source} holds a progress record, which a workbook has no sheet for; move it to a file "
+                         "of its own (YAML or JSON, read with --progress) and convert again (docs/FORMAT.md, Progress)")
     if kind == "xlsx":
         data, rounded = workbook_bytes(document, notes=notes, file=str(source))
         write_bytes_atomic(target, data)

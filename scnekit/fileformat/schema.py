@@ -19,7 +19,7 @@ from scnekit.limits import MAX_NUMBER
 from scnekit.model import FORMAT_VERSION
 
 from . import spec
-from .spec import Field, FieldKind, Section
+from .spec import Field, FieldKind, Section, When
 
 SCHEMA_ID = f"https://scnekit.org/schema/scnekit-{FORMAT_VERSION}.json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -31,7 +31,10 @@ VALIDATOR_ONLY = (
     "set paths)",
     "duplicate ids, and an id listed twice in one list",
     "cycles of requires, and a measure or party that requires or backs itself",
-    "phases within 1..T (earliest, latest, deadline) and latest not before earliest",
+    "phases within 1..T (earliest, latest, deadline, and the phases of a progress record) and latest not "
+    "before earliest",
+    "a progress record that contradicts itself (a phase after now, completed or ended before started) or "
+    "lists a measure twice",
     "labels and a capacity list with exactly one entry per phase",
     "an at_least count no larger than the measures it counts",
     "blank names and texts longer than the limits, and every other limit (--limit NAME=N)",
@@ -84,7 +87,7 @@ def _value(field: Field) -> dict[str, Any]:
     if kind == FieldKind.TEXT:
         # a required text must not be blank: at least one character that is not a space
         return {"type": "string", "pattern": r"\S"} if field.required else {"type": "string"}
-    if kind in (FieldKind.ID, FieldKind.PARTY_ID):
+    if kind in (FieldKind.ID, FieldKind.PARTY_ID, FieldKind.MEASURE_ID):
         return {**_id(), "not": {"enum": list(field.reserved)}} if field.reserved else _id()
     if kind in (FieldKind.PARTY_IDS, FieldKind.MEASURE_IDS):
         return _ids(field)
@@ -100,6 +103,8 @@ def _value(field: Field) -> dict[str, Any]:
         return {"type": "boolean"}
     if kind == FieldKind.PARTY_NUMBERS:
         return _party_numbers((), field.low)
+    if kind == FieldKind.MEASURE_PHASES:
+        return {"type": "object", "propertyNames": {"pattern": spec.ID_REGEX}, "additionalProperties": _whole(1)}
     if kind == FieldKind.PER_PARTY:
         return {"anyOf": [_number(field.low), _party_numbers(("default",), field.low)]}
     if kind == FieldKind.CHOICE:
@@ -138,13 +143,20 @@ def _section(section: Section) -> dict[str, Any]:
         out["required"] = required
     if section.one_of:
         out["oneOf"] = [{"required": [name]} for name in section.one_of]
-    conditions = [f for f in section.fields if f.only_when is not None]
+    conditions: list[dict[str, Any]] = [{"if": {"not": _holds(c)}, "then": {"not": {"required": [f.name]}}}
+                  for f in section.fields for c in [f.only_when] if c is not None]
+    conditions += [{"if": _holds(c), "then": {"required": [f.name]}}
+                   for f in section.fields for c in [f.required_when] if c is not None]
     if conditions:
-        out["allOf"] = [{
-            "if": {"not": {"properties": {c.field: {"const": c.equals.value}}, "required": [c.field]}},
-            "then": {"not": {"required": [f.name]}},
-        } for f in conditions for c in [f.only_when] if c is not None]
+        out["allOf"] = conditions
     return out
+
+
+def _holds(when: When) -> dict[str, Any]:
+    """The schema of an item for which ``when`` holds."""
+    values = when.values
+    test = {"const": values[0].value} if len(values) == 1 else {"enum": [v.value for v in values]}
+    return {"properties": {when.field: test}, "required": [when.field]}
 
 
 def set_path_pattern() -> str:

@@ -11,6 +11,7 @@ from scnekit.limits import DEFAULT, Limits
 from scnekit.model import Plan
 
 from .documents import read_document
+from .progress import progress_of
 from .sheet_reading import SheetDocument, is_workbook, read_workbook
 from .validate import parse_plan
 
@@ -19,12 +20,9 @@ def read_plan(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Plan:
     """Read and validate a scenario file (by its suffix: .xlsx/.xlsm, .json, else YAML).
 
     Raises one InputError listing every problem; in a workbook each is named by its cell
-    (``measures!D7: unknown party 'x'``)."""
-    file = str(path)
-    if not is_workbook(path):
-        return parse_plan(read_document(path, limits), file, limits)
-    sheet = read_workbook(path, limits)
-    return validated(sheet, limits)
+    (``measures!D7: unknown party 'x'``). A progress record in the file (its ``progress``
+    section) is validated too, once the plan is (docs/FORMAT.md, "Progress")."""
+    return read_source(path, limits)[1]
 
 
 def validated(sheet: SheetDocument, limits: Limits = DEFAULT) -> Plan:
@@ -40,9 +38,12 @@ def validated(sheet: SheetDocument, limits: Limits = DEFAULT) -> Plan:
 
 
 def read_source(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> tuple[Any, Plan]:
-    """A scenario file's document (as written, not yet overridden by any scenario) and its plan."""
-    if is_workbook(path):
+    """A scenario file's document (as written, not yet overridden by any scenario) and its
+    plan, its progress record (if any) validated too."""
+    if is_workbook(path):  # a workbook has no progress sheet
         sheet = read_workbook(path, limits)
         return sheet.document, validated(sheet, limits)
     document = read_document(path, limits)
-    return document, parse_plan(document, str(path), limits)
+    plan = parse_plan(document, str(path), limits)
+    progress_of(plan)
+    return document, plan

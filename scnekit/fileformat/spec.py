@@ -10,7 +10,8 @@ described and checked everywhere at once.
 
 What a field's kind cannot say (a reference to an id that exists, a duplicate id, a cycle
 of ``requires``, a phase beyond the horizon, labels as many as phases) is checked by
-:mod:`scnekit.fileformat.validate` alone.
+:mod:`scnekit.fileformat.validate` alone, and for the progress record (docs/FORMAT.md,
+"Progress") by :mod:`scnekit.fileformat.progress`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
+from scnekit.history import Happened
 from scnekit.model import FORMAT_VERSION, LinkKind, MilestoneMode, PartyKind
 
 #: what an id looks like, whole (FORMAT.md section 1)
@@ -43,6 +45,10 @@ class FieldKind(Enum):
     PARTY_IDS = "party id list"
     #: a list of ids of measures, each listed once (each must exist)
     MEASURE_IDS = "measure id list"
+    #: a reference to the id of a measure (the measure must exist)
+    MEASURE_ID = "measure id"
+    #: a mapping of measure ids to phases (each measure must exist; phases 1..T)
+    MEASURE_PHASES = "measure -> phase mapping"
     #: a list of texts
     TEXTS = "text list"
     #: a finite number, not negative unless the field says so
@@ -71,10 +77,16 @@ class FieldKind(Enum):
 
 @dataclass(frozen=True)
 class When:
-    """A condition on another field of the same item: ``field`` has the value ``equals``."""
+    """A condition on another field of the same item: ``field`` has the value ``equals``
+    (or one of them, when ``equals`` is a tuple)."""
 
     field: str
-    equals: StrEnum
+    equals: StrEnum | tuple[StrEnum, ...]
+
+    @property
+    def values(self) -> tuple[StrEnum, ...]:
+        """The values the condition accepts."""
+        return self.equals if isinstance(self.equals, tuple) else (self.equals,)
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,8 @@ class Field:
     section: Section | None = None
     #: the field may only be given when this holds
     only_when: When | None = None
+    #: the field must be given when this holds (it is otherwise optional)
+    required_when: When | None = None
     #: the field may be changed by a scenario's ``set`` (every field but an item's id)
     settable: bool = True
     #: values the field may not take (an id kept for scnekit's own use)
@@ -248,6 +262,39 @@ SCENARIO = Section("scenarios[]", "Scenario", "a variant of the plan: measures m
           "rules.max_exposure: 2", nullable=True),
 ))
 
+_ENDED = (Happened.FAILED, Happened.WITHDRAWN)
+
+PROGRESS_EVENT = Section("progress.measures[]", "Event", "what became of one measure by now, and when", (
+    Field("measure", FieldKind.MEASURE_ID, "id of the measure", required=True, settable=False),
+    Field("status", FieldKind.CHOICE, "what became of it: started (under way at now), completed, failed or "
+          "withdrawn", required=True, choices=tuple(Happened), settable=False),
+    Field("started", FieldKind.PHASE, "phase it started, at most now (required when started or completed; "
+          "optional when failed or withdrawn)", low=1, settable=False,
+          required_when=When("status", (Happened.STARTED, Happened.COMPLETED))),
+    Field("completed", FieldKind.PHASE, "completed only: phase it completed, from its start to now (may be "
+          "later than planned)", low=1, settable=False, only_when=When("status", Happened.COMPLETED),
+          required_when=When("status", Happened.COMPLETED)),
+    Field("ended", FieldKind.PHASE, "failed or withdrawn only: phase it failed or was withdrawn, from its "
+          "start (if any) to now", low=1, settable=False, only_when=When("status", _ENDED),
+          required_when=When("status", _ENDED)),
+    Field("retry", FieldKind.FLAG, "failed or withdrawn only: true if it may be scheduled again after now, "
+          "paying its cost again (default false)", default=False, settable=False,
+          only_when=When("status", _ENDED)),
+    Field("note", FieldKind.TEXT, "what happened, in a sentence", nullable=True, settable=False),
+    Field("source", FieldKind.TEXT, "where the record of it comes from: a situation report, a meeting",
+          nullable=True, settable=False),
+))
+
+PROGRESS = Section("progress", "Progress", "what has happened so far: phases 1..now, and what became of each "
+                   "measure (a measure not listed had not started by now)", (
+    Field("now", FieldKind.WHOLE, "the current phase: phases 1..now have happened (0: none yet; at most the "
+          "last phase)", required=True, low=0, settable=False),
+    Field("measures", FieldKind.LIST, "what became of each measure that started, failed or was withdrawn; "
+          "each measure at most once", nullable=True, section=PROGRESS_EVENT, settable=False),
+    Field("roadmap", FieldKind.MEASURE_PHASES, "the roadmap being revised: measure id -> planned start phase "
+          "(default: the plan's own best roadmap)", nullable=True, settable=False),
+))
+
 TOP = Section("", "scnekit scenario file", "a peace-process roadmap problem: parties, measures and rules "
               f"(scnekit format {FORMAT_VERSION})", (
     Field("scnekit", FieldKind.VERSION, f"format version of the file: {FORMAT_VERSION}", required=True),
@@ -263,14 +310,26 @@ TOP = Section("", "scnekit scenario file", "a peace-process roadmap problem: par
     Field("objective", FieldKind.SECTION, "what the best roadmap maximises", nullable=True, section=OBJECTIVE),
     Field("scenarios", FieldKind.LIST, "variants of the plan; the plan as written is scenario 'base'",
           nullable=True, section=SCENARIO),
+    Field("progress", FieldKind.SECTION, "what has happened so far, for re-planning a roadmap under way "
+          "(scenarios do not change it)", nullable=True, section=PROGRESS, settable=False),
+))
+
+#: a progress record kept in a file of its own: the mapping of ``progress`` at the top
+#: level, with the format version if the file likes (not one of :data:`SECTIONS`)
+PROGRESS_FILE = Section("", "scnekit progress record", "what has happened so far in a roadmap under way "
+                        f"(scnekit format {FORMAT_VERSION})", (
+    Field("scnekit", FieldKind.VERSION, f"format version of the file: {FORMAT_VERSION} (optional)",
+          settable=False),
+    *PROGRESS.fields,
 ))
 
 #: every section, in file order
 SECTIONS: tuple[Section, ...] = (TOP, HORIZON, PARTY, MEASURE, LINK, MILESTONE, AT_LEAST, RULES, BALANCE,
-                                 OBJECTIVE, SCENARIO)
+                                 OBJECTIVE, SCENARIO, PROGRESS, PROGRESS_EVENT)
 
 #: the sections a scenario's ``set`` path may start with, by the word it starts with; the
-#: list sections (``measures``, ``milestones``, ``parties``) take an id after the word
+#: list sections (``measures``, ``milestones``, ``parties``) take an id after the word; never
+#: ``progress``: a scenario supposes another future, not another past
 SET_SECTIONS: dict[str, Section] = {"measures": MEASURE, "milestones": MILESTONE, "parties": PARTY,
                                     "rules": RULES, "objective": OBJECTIVE, "horizon": HORIZON}
 #: the ``set`` sections whose paths name an item by id: ``<section>.<id>.<field>``

@@ -121,6 +121,8 @@ class _Parser(FieldReader):
         rules = self._rules(doc.get("rules"), party_ids)
         objective = self._objective(doc.get("objective"))
         scenarios = self._scenarios(doc.get("scenarios"), measure_ids, document, check_scenarios)
+        # ``progress`` (a key of spec.TOP) is history, not the plan: it is accepted here and
+        # read by scnekit.fileformat.progress, against the plan this returns
         if self.problems:
             raise InputError(self.problems)
         assert horizon is not None

@@ -19,6 +19,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from scnekit.analysis.implementation import Implementation
 from scnekit.errors import UsageError
 from scnekit.fileformat.writing import write_bytes_atomic
 from scnekit.roadmap import Roadmap, use_briefing_writers
@@ -30,12 +31,13 @@ from .markdown import render_markdown
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".xlsx": "excel"}
 
 
-def write_excel(roadmap: Roadmap, path: str | os.PathLike[str], compare_with: Sequence[Roadmap] = ()) -> None:
+def write_excel(roadmap: Roadmap, path: str | os.PathLike[str], compare_with: Sequence[Roadmap] = (), *,
+                implementation: Implementation | None = None) -> None:
     """Write the briefing's workbook to ``path`` as a shared file is written
     (:func:`scnekit.fileformat.writing.write_bytes_atomic`: atomic, mode and owner kept).
 
     A path that cannot be written is a :class:`UsageError` naming it and the system's reason."""
-    write_bytes_atomic(path, workbook_bytes(roadmap, compare_with))
+    write_bytes_atomic(path, workbook_bytes(roadmap, compare_with, implementation=implementation))
 
 
 def briefing_format(path: str | os.PathLike[str]) -> str:

@@ -211,7 +211,8 @@ def _phases(roadmap: Roadmap) -> list[Phase]:
                 sentences.append(f"Milestone reached: {w.quoted(k.title)}{due}.")
         if not sentences:
             sentences.append("Nothing new starts; the steps already taken stand.")
-        out.append(Phase(w.phase_head(plan, t), sentences))
+        happened = roadmap.progress is not None and t <= roadmap.progress.now
+        out.append(Phase(w.phase_head(plan, t) + (" — happened" if happened else ""), sentences))
     return out
 
 

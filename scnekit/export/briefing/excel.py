@@ -19,10 +19,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scnekit.analysis.implementation import Implementation
 from scnekit.roadmap import Roadmap
 
 from .comparing import roadmaps_by_scenario
 from .context import Briefing, build
+from .implementing import implementation_part
 
 MAX_WIDTH = 80
 BOLD = Font(bold=True)
@@ -61,12 +63,19 @@ def _sheet(book: Workbook, title: str, headers: Sequence[str], rows: Iterable[Se
     return sheet
 
 
-def workbook_bytes(roadmap: Roadmap, compare_with: Sequence[Roadmap] = ()) -> bytes:
+def workbook_bytes(roadmap: Roadmap, compare_with: Sequence[Roadmap] = (), *,
+                   implementation: Implementation | None = None) -> bytes:
     """The briefing's workbook as the bytes of an .xlsx file."""
     briefing = build(roadmap, compare_with)
     book = Workbook()
     book.remove(book.worksheets[0])
     _summary(book, briefing)
+    if implementation is not None:
+        done = implementation_part(implementation)
+        _sheet(book, "implementation", done.measures.headers, done.measures.rows)
+        _sheet(book, "milestones so far", done.milestones.headers, done.milestones.rows)
+        _sheet(book, "changes", ["what the re-plan changes", "why"],
+               ([c, ""] if ": " not in c else c.split(": ", 1) for c in done.changes))
     frame = roadmap.schedule
     plan = roadmap.plan
     schedule = frame.assign(by_name=[plan.party_by_id[b].name for b in frame["by"]])

@@ -22,10 +22,12 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from scnekit.analysis.implementation import Implementation
 from scnekit.export import figures
 from scnekit.roadmap import Roadmap
 
 from .context import Briefing, build
+from .implementing import implementation_part
 
 #: the tallest figure, in CSS pixels: it fits an A4 page between its margins
 MAX_FIGURE_HEIGHT = 900
@@ -94,14 +96,17 @@ def _hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def render_html(roadmap: Roadmap, compare_with: Sequence[Roadmap] = (), *, today: dt.date | None = None) -> str:
-    """The briefing of ``roadmap`` as the text of one HTML file (see :func:`scnekit.Roadmap.to_html`)."""
+def render_html(roadmap: Roadmap, compare_with: Sequence[Roadmap] = (), *, today: dt.date | None = None,
+                implementation: Implementation | None = None) -> str:
+    """The briefing of ``roadmap`` as the text of one HTML file (see :func:`scnekit.Roadmap.to_html`);
+    ``implementation`` adds the section on implementation so far."""
     briefing = build(roadmap, compare_with)
+    impl = implementation_part(implementation) if implementation is not None else None
     plotly_js = _plotly_js()
     policy = ("default-src 'none'; script-src " + _hash(plotly_js) + " " + _hash(BOOT)
               + "; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'; "
               "form-action 'none'; base-uri 'none'")
     template = _environment().get_template("briefing.html.j2")
-    return str(template.render(b=briefing, figures=_figures(roadmap, briefing), plotly_js=Markup(plotly_js),  # noqa: S704
+    return str(template.render(b=briefing, impl=impl, figures=_figures(roadmap, briefing), plotly_js=Markup(plotly_js),  # noqa: S704
                            boot=Markup(BOOT), policy=policy,  # noqa: S704 - our own script and policy, no user text
                            date=(today or dt.date.today()).isoformat()))

@@ -16,9 +16,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from scnekit.analysis.implementation import Implementation
 from scnekit.roadmap import Roadmap
 
 from .context import Table, build
+from .implementing import implementation_part
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 _LINE_START = re.compile(r"^([-+=]|\d+[.)])")
@@ -64,9 +66,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_markdown(roadmap: Roadmap, compare_with: Sequence[Roadmap] = (), *, today: dt.date | None = None) -> str:
+def render_markdown(roadmap: Roadmap, compare_with: Sequence[Roadmap] = (), *, today: dt.date | None = None,
+                    implementation: Implementation | None = None) -> str:
     """The briefing of ``roadmap`` as Markdown text (see :func:`scnekit.Roadmap.to_markdown`)."""
     briefing = build(roadmap, compare_with)
+    impl = implementation_part(implementation) if implementation is not None else None
     text = _environment().get_template("briefing.md.j2").render(
-        b=briefing, date=(today or dt.date.today()).isoformat())
+        b=briefing, impl=impl, date=(today or dt.date.today()).isoformat())
     return re.sub(r"\n{3,}", "\n\n", text)
