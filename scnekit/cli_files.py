@@ -14,7 +14,6 @@ from .fileformat.conversion import convert, kind_of
 from .fileformat.documents import parse_text
 from .fileformat.schema import schema_text
 from .fileformat.sheet_notes import header_note
-from .fileformat.sheet_writing import workbook_bytes
 from .fileformat.starter import starter_text
 from .fileformat.writing import write_bytes_atomic, write_text_atomic
 from .limits import DEFAULT as DEFAULT_LIMITS
@@ -53,6 +52,8 @@ def run_new(args: argparse.Namespace) -> int:
     elif kind == "json":
         write_text_atomic(args.file, json.dumps(parse_text(text), indent=2, ensure_ascii=False) + "\n")
     else:
+        from .fileformat.sheet_writing import workbook_bytes  # openpyxl: imported when used (80 ms)
+
         data, _ = workbook_bytes(parse_text(text), notes=header_note)
         write_bytes_atomic(args.file, data)
     print(terminal_safe(f"scnekit: wrote {args.file}; edit it, then: scnekit solve {args.file}"), file=sys.stderr)

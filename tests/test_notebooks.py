@@ -68,7 +68,7 @@ def test_quickstart_runs_and_writes_an_offline_briefing(folder: Path, tmp_path: 
     notebook = execute(folder / "quickstart.ipynb")
     assert not [o for o in outputs(notebook) if o["output_type"] == "error"]
     text = text_of(notebook)
-    assert "12 parties, 49 measures" in text
+    assert "12 parties, 55 measures" in text
     assert "status='optimal'" in text  # the roadmap's repr
     assert "scne-criteria" in text and "start_label" in text  # the schedule table
     assert "frontline-calm" in text  # the milestones table

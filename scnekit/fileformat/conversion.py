@@ -18,8 +18,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from scnekit.errors import Problem, UsageError
 from scnekit.limits import DEFAULT, Limits
 
-from .sheet_reading import is_workbook
-from .sheet_writing import workbook_bytes
+from .sheets import is_workbook
 from .sources import read_source
 from .writing import write_bytes_atomic, write_text_atomic
 
@@ -54,6 +53,8 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, l
         raise UsageError(f"{source} holds a progress record, which a workbook has no sheet for; move it to a file "
                          "of its own (YAML or JSON, read with --progress) and convert again (docs/FORMAT.md, Progress)")
     if kind == "xlsx":
+        from .sheet_writing import workbook_bytes  # openpyxl: imported when a workbook is written (80 ms)
+
         data, rounded = workbook_bytes(document, notes=notes, file=str(source))
         write_bytes_atomic(target, data)
     elif kind == "json":

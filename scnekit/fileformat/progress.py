@@ -28,7 +28,7 @@ from scnekit.model import FORMAT_VERSION, Plan
 from . import spec
 from .documents import dump_document, read_document
 from .fields import FieldReader, describe
-from .sheet_reading import is_workbook
+from .sheets import is_workbook
 from .writing import write_text_atomic
 
 #: the keys of the record and of each of its events, from the one description of the format

@@ -35,8 +35,7 @@ from scnekit.model import Plan, Scenario
 from .documents import parse_text, read_document
 from .fields import ID_PATTERN
 from .scenarios import as_scenario, variant
-from .sheet_reading import is_workbook, read_workbook
-from .sheet_writing import append_scenario
+from .sheets import is_workbook
 from .sources import validated
 from .validate import parse_plan
 from .writing import update_bytes, update_text, write_text_atomic
@@ -118,12 +117,15 @@ class Draft:
 @dataclass(frozen=True)
 class Autosave:
     """A draft found beside a scenario file, with the time it was written and the session
-    that wrote it (None for the single autosave of earlier versions)."""
+    that wrote it (None for the single autosave of earlier versions). ``progress`` is the
+    progress record the session kept, as written (the mapping of a ``progress`` section,
+    not yet validated against a plan), or None."""
 
     draft: Draft
     saved_at: datetime
     path: Path
     session: str | None = None
+    progress: Mapping[str, Any] | None = None
 
 
 def pin_overrides(pins: Mapping[str, int]) -> dict[str, Any]:
@@ -185,8 +187,10 @@ def autosave_paths(path: str | os.PathLike[str]) -> list[Path]:
     return [*found, legacy] if legacy.is_file() else found
 
 
-def write_autosave(path: str | os.PathLike[str], draft: Draft, session: str) -> Path:
-    """Write ``draft`` (with the time) to the autosave of session ``session`` of the scenario file ``path``."""
+def write_autosave(path: str | os.PathLike[str], draft: Draft, session: str, *,
+                   progress: Mapping[str, Any] | None = None) -> Path:
+    """Write ``draft`` (with the time) to the autosave of session ``session`` of the scenario file ``path``;
+    ``progress``, a progress record as written (:func:`~scnekit.fileformat.progress.progress_document`), with it."""
     target = autosave_path(path, session)
     try:
         target.parent.mkdir(exist_ok=True)
@@ -194,6 +198,8 @@ def write_autosave(path: str | os.PathLike[str], draft: Draft, session: str) -> 
         raise UsageError(f"{target} could not be saved: {err.strerror or err} ({target.parent})") from err
     document = {"scnekit_autosave": AUTOSAVE_VERSION, "file": Path(path).name,
                 "saved_at": datetime.now(UTC).isoformat(timespec="microseconds"), **draft.to_dict()}
+    if progress is not None:
+        document["progress"] = copy.deepcopy(dict(progress))
     head = (f"# Unsaved explorer state for {Path(path).name}, written on every change.\n"
             "# Restore it with Explorer(plan, restore=True) or the Restore button.\n")
     write_text_atomic(target, head + yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
@@ -220,7 +226,10 @@ def read_autosave_file(target: Path, limits: Limits = DEFAULT) -> Autosave:
     except ValueError:
         raise InputError([Problem("saved_at", "must be an ISO date and time", file)]) from None
     session = None if target.name.endswith(AUTOSAVE_SUFFIX) else target.stem
-    return Autosave(Draft.from_dict(data, file), saved_at, target, session)
+    progress = data.get("progress")
+    if progress is not None and not isinstance(progress, dict):
+        raise InputError([Problem("progress", "must be a progress record (a mapping)", file)])
+    return Autosave(Draft.from_dict(data, file), saved_at, target, session, progress)
 
 
 def read_autosaves(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> list[Autosave]:
@@ -265,6 +274,9 @@ def _appended(text: str, scenario: Scenario, file: str, limits: Limits) -> tuple
 
 def _appended_workbook(data: bytes, scenario: Scenario, file: str, limits: Limits) -> tuple[bytes, Plan]:
     """:func:`_appended` for a workbook: the scenario's rows added to its sheet 'scenarios'."""
+    from .sheet_reading import read_workbook  # openpyxl: imported when a workbook is written (80 ms)
+    from .sheet_writing import append_scenario
+
     known = read_workbook(file, limits, data=data).document.get("scenarios") or []
     if scenario.id in [s.get("id") for s in known if isinstance(s, dict)]:
         raise UsageError(f"{Path(file).name} already has a scenario '{scenario.id}' (if it was not there "

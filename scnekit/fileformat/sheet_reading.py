@@ -22,7 +22,9 @@ from scnekit.limits import DEFAULT, Limits, inline, shown
 
 from . import sheets
 from .documents import parse_text
-from .sheets import Cell, Column
+from .sheets import Cell, Column, is_workbook
+
+__all__ = ["SheetDocument", "is_workbook", "read_workbook"]
 
 #: a workbook may unpack to at most this many times ``limits.file_bytes`` (a zip bomb is refused unread)
 UNPACKED = 5
@@ -89,11 +91,6 @@ class _Row:
     def get(self, index: int) -> Any:
         value = self.values[index] if index < len(self.values) else None
         return None if value == "" else value
-
-
-def is_workbook(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` names a workbook (by its suffix: .xlsx or .xlsm)."""
-    return str(path).lower().endswith((".xlsx", ".xlsm"))
 
 
 def read_workbook(path: str | os.PathLike[str], limits: Limits = DEFAULT, *,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -109,3 +110,8 @@ def cell_text(value: Any) -> str:
 def needs_brackets(text: str) -> bool:
     """Whether a cell's text is a list, mapping or quoted text written in JSON/YAML flow style."""
     return text.startswith(('"', "'", *_BRACKETS))
+
+
+def is_workbook(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a workbook (by its suffix: .xlsx or .xlsm)."""
+    return str(path).lower().endswith((".xlsx", ".xlsm"))

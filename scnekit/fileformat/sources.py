@@ -4,7 +4,7 @@ problem named where the user wrote it: a field path in a text file, a cell in a 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scnekit.errors import InputError
 from scnekit.limits import DEFAULT, Limits
@@ -12,8 +12,11 @@ from scnekit.model import Plan
 
 from .documents import read_document
 from .progress import progress_of
-from .sheet_reading import SheetDocument, is_workbook, read_workbook
+from .sheets import is_workbook
 from .validate import parse_plan
+
+if TYPE_CHECKING:
+    from .sheet_reading import SheetDocument
 
 
 def read_plan(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Plan:
@@ -41,6 +44,8 @@ def read_source(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> tuple
     """A scenario file's document (as written, not yet overridden by any scenario) and its
     plan, its progress record (if any) validated too."""
     if is_workbook(path):  # a workbook has no progress sheet
+        from .sheet_reading import read_workbook  # openpyxl: imported when a workbook is read (80 ms)
+
         sheet = read_workbook(path, limits)
         return sheet.document, validated(sheet, limits)
     document = read_document(path, limits)

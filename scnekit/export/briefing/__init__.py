@@ -18,17 +18,36 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from scnekit.analysis.implementation import Implementation
 from scnekit.errors import UsageError
 from scnekit.fileformat.writing import write_bytes_atomic
 from scnekit.roadmap import Roadmap, use_briefing_writers
 
-from .excel import workbook_bytes
-from .html import render_html
-from .markdown import render_markdown
-
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".xlsx": "excel"}
+
+
+def render_html(roadmap: Roadmap, compare_with: Sequence[Roadmap] = (), **options: Any) -> str:
+    """:func:`scnekit.export.briefing.html.render_html` (plotly.js and Jinja2 are loaded
+    when a briefing is made, not with every command)."""
+    from .html import render_html as render
+
+    return render(roadmap, compare_with, **options)
+
+
+def render_markdown(roadmap: Roadmap, compare_with: Sequence[Roadmap] = (), **options: Any) -> str:
+    """:func:`scnekit.export.briefing.markdown.render_markdown`."""
+    from .markdown import render_markdown as render
+
+    return render(roadmap, compare_with, **options)
+
+
+def workbook_bytes(roadmap: Roadmap, compare_with: Sequence[Roadmap] = (), **options: Any) -> bytes:
+    """:func:`scnekit.export.briefing.excel.workbook_bytes`."""
+    from .excel import workbook_bytes as render
+
+    return render(roadmap, compare_with, **options)
 
 
 def write_excel(roadmap: Roadmap, path: str | os.PathLike[str], compare_with: Sequence[Roadmap] = (), *,
