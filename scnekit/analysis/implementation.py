@@ -42,6 +42,7 @@ class Course(StrEnum):
     MISSED = "missed"                # its deadline passed, not reached
     ON_TRACK = "on track"            # the re-plan reaches it by its deadline (or at all, without one)
     AT_RISK = "at risk"              # the re-plan reaches it after its deadline, or not at all
+    NOT_PLANNED = "not planned"      # neither the roadmap revised nor the re-plan reaches it
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ def implementation(plan: Plan, progress: Progress | str | os.PathLike[str], scen
             course = Course.MISSED
         elif at is not None and (k.deadline is None or at <= k.deadline):
             course = Course.ON_TRACK
+        elif at is None and planned_at is None:
+            course = Course.NOT_PLANNED
         else:
             course = Course.AT_RISK
         milestones.append(MilestoneStatus(k.id, course, k.deadline, planned_at, at))
