@@ -7,16 +7,9 @@ import itertools
 import math
 from typing import Any
 
+from .checker import _holds
+
 TOL = 1e-6
-
-
-def _holds(milestone: dict[str, Any], done: dict[str, int], t: int) -> bool:
-    if "all" in milestone:
-        return all(m in done and done[m] <= t for m in milestone["all"])
-    if "any" in milestone:
-        return any(m in done and done[m] <= t for m in milestone["any"])
-    spec = milestone["at_least"]
-    return sum(1 for m in spec["of"] if m in done and done[m] <= t) >= spec["count"]
 
 
 def _per_party(doc: dict[str, Any], rule: str, party: str) -> float | None:
