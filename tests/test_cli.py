@@ -57,6 +57,22 @@ def test_mps_export_solves_to_the_same_optimum_in_highs_alone(tmp_path: Path) ->
     assert h.getInfo().objective_function_value == pytest.approx(json.loads(run.stdout)["objective"])
 
 
+def test_mps_export_is_read_by_a_second_solver_to_the_same_optimum(tmp_path: Path) -> None:
+    """SCIP reads the exported model (it refuses OBJSENSE before NAME) and proves the same optimum."""
+    import pyscipopt
+
+    mps = tmp_path / "model.mps"
+    run = run_cli("solve", str(CASES / "case-1005.yaml"), "--scenario", "shock", "--mps", str(mps),
+                  "--format", "json")
+    assert run.returncode == 0
+    model = pyscipopt.Model()
+    model.hideOutput()
+    model.readProblem(str(mps))
+    model.optimize()
+    assert model.getStatus() == "optimal"
+    assert model.getObjVal() == pytest.approx(json.loads(run.stdout)["objective"])
+
+
 def test_time_limit_must_be_positive() -> None:
     run = run_cli("solve", str(CASES / "case-1000.yaml"), "--time-limit", "0")
     assert run.returncode == 2 and "--time-limit" in run.stderr
