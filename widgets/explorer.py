@@ -7,13 +7,19 @@ background thread, one at a time, always on the latest state of the controls. Th
 tab solves scenarios of the file on a second background thread, as
 :func:`scnekit.analysis.compare.compare` does but with a stop for a newer request or a
 closed explorer, so a comparison never holds up the roadmap on screen. The Trade-off tab
-(the exposure frontier of the settings on screen) and the Robust start tab (first steps
-shared by scenarios of the file) have a thread each too; the Walk-away tab follows the
-roadmap on screen.
+(the exposure frontier of the settings on screen), the Robust start tab (first steps
+shared by scenarios of the file) and the Progress tab (the rest re-planned from a record of
+what happened) have a thread each too; the Walk-away tab follows the roadmap on screen.
+
+After an exact solve, the roadmap shown is the optimum that moves the fewest measures of
+the one on screen before (see :mod:`.steady`), so equally good roadmaps do not reshuffle.
+The progress record is part of the explorer's state: each change of it is undoable and
+autosaved with the draft, and :meth:`Explorer.save_progress` writes it to a file of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -29,9 +35,11 @@ import ipywidgets as widgets
 from scnekit import load, loads
 from scnekit.analysis.compare import comparison
 from scnekit.analysis.frontier import Frontier, FrontierPoint, frontier
+from scnekit.analysis.replan import Replan, replan
 from scnekit.analysis.robust import robust
 from scnekit.engine.session import Session
-from scnekit.errors import ScnekitError, UsageError
+from scnekit.errors import InputError, ScnekitError, UsageError
+from scnekit.fileformat.progress import parse_progress, progress_document, progress_of, read_progress, write_progress
 from scnekit.fileformat.savefile import (
     Autosave,
     Draft,
@@ -44,14 +52,17 @@ from scnekit.fileformat.savefile import (
     read_autosave_file,
     write_autosave,
 )
+from scnekit.history import Event, Happened, Progress
 from scnekit.model import Plan, Scenario
 from scnekit.roadmap import Roadmap, Status
 
 from .compare import CompareView
 from .controls import Controls, Edit
+from .progress import ProgressView, event_of
 from .robust import RobustView
 from .runner import LatestOnly
-from .status import error_html, problem_html, roadmap_html
+from .status import error_html, problem_html, roadmap_html, steady_html
+from .steady import Steadied, Walls
 from .theme import STYLE
 from .tradeoff import TradeoffView, point_html
 from .views import Views
@@ -59,7 +70,8 @@ from .walkaway import WalkawayView
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 64
-TABS = ("Roadmap", "Compare", "Trade-off", "Walk-away", "Robust start")
+TABS = ("Roadmap", "Compare", "Trade-off", "Walk-away", "Robust start", "Progress")
+PROGRESS_SUFFIX = ".progress.yaml"  # the record's own file: <scenario file stem>.progress.yaml beside it
 # Seconds between two drawings of roadmaps found on the way to the optimum (see _Interim).
 # A browser takes about 0.5 s to redraw the four views of the Syria example (Chromium on
 # the 2-core test machine); drawing more often would compete with the solver for the CPU.
@@ -116,6 +128,23 @@ class _Robust:
     criterion: str
 
 
+@dataclass(frozen=True)
+class _Replanning:
+    """The rest to re-plan: the settings' plan (pins as rules) and the record."""
+
+    plan: Plan
+    progress: Progress
+    label: str
+
+
+@dataclass(frozen=True)
+class _State:
+    """What undo goes back to: the draft and the progress record."""
+
+    draft: Draft
+    progress: Progress | None
+
+
 class _Superseded(Exception):
     """Raised from a progress callback to stop an analysis whose answer nobody waits for."""
 
@@ -155,7 +184,9 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._generation = 0
         self._roadmap: Roadmap | None = None
         self._plan: Plan | None = None
-        self._history: list[Draft] = []
+        self._history: list[_State] = []
+        self._progress: Progress | None = None
+        self._progress_files: set[Path] = set()  # record files this explorer read or wrote
         self._draft = Draft(scenario=start)
         self._closed = False
         self.views = Views()
@@ -166,12 +197,14 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.walkaway = WalkawayView()
         self.robust = RobustView(base.phases)
         self.robust.set_scenarios(base.scenario_ids, start)
+        self.progress_view = ProgressView(base.phases)
         self._anticipate = anticipate
         # settings to solve ahead of need, each with the generation and base of its job
         # (worker thread only)
         self._ahead: list[tuple[int, Plan, Draft]] = []
         self.anticipated = 0  # roadmaps solved ahead of need so far
         self._ahead_keys: set[tuple[int, str]] = set()
+        self._walls = Walls()  # the wall on screen, and the one shown for each setting (solving thread)
         self._runner: LatestOnly[_Job | _Shown] = LatestOnly(self._show_job, on_busy=self._mark_busy,
                                                              on_error=self._worker_failed,
                                                              idle=self._next_ahead if anticipate else None)
@@ -183,10 +216,14 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             name="scnekit-frontier")
         self._robust_runner: LatestOnly[_Robust] = LatestOnly(
             self._run_robust, on_busy=self.robust.set_busy, on_error=self._robust_failed, name="scnekit-robust")
+        self._replanner: LatestOnly[_Replanning] = LatestOnly(
+            self._run_replan, on_busy=self.progress_view.set_busy, on_error=self._replan_failed,
+            name="scnekit-replan")
         title = widgets.HTML(escape(base.name))
         title.add_class("scne-title")
         self.tabs = widgets.Tab([self.views.grid, self.compare.panel, self.tradeoff.panel, self.walkaway.panel,
-                                 self.robust.panel], titles=TABS, layout=widgets.Layout(width="100%", min_width="0"))
+                                 self.robust.panel, self.progress_view.panel], titles=TABS,
+                                layout=widgets.Layout(width="100%", min_width="0"))
         self.tabs.add_class("scne-tabs")
         main = widgets.VBox([self.views.status, self.views.error, self.tabs],
                             layout=widgets.Layout(flex="1 1 auto", min_width="0", width="100%"))
@@ -197,14 +234,16 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.add_class("scne-explorer")
         self._wire()
         self._unreadable = ""  # the error area's note on autosaves that cannot be read
+        unreadable_record = self._initial_progress()
         self._found = self._read_autosave() if base.path is not None and restore is not False else None
         if self._found is not None and restore:
+            self._progress = self._restored_progress(self._found) or self._progress
             self._apply(self._found.draft, record=False, save=True, force=True)
             self._found = None
         else:
             self._apply(self._draft, record=False, save=False, force=True)
-        if self._unreadable:  # the first _apply cleared the error area: show them again
-            self.views.show_error(self._unreadable)
+        if self._unreadable or unreadable_record:  # the first _apply cleared the error area: show them again
+            self.views.show_error("<br>".join(x for x in (self._unreadable, unreadable_record) if x))
         self._offer_restore()
 
     # -- what scripts and tests read --------------------------------------------------
@@ -258,6 +297,22 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         return newest_first(a for a in found if a.session != self._session_id)
 
     @property
+    def progress(self) -> Progress | None:
+        """The progress record (None until one is read, set or recorded)."""
+        return self._progress
+
+    @property
+    def replanned(self) -> Replan | None:
+        """The Progress tab's last re-plan, or None."""
+        return self.progress_view.replan
+
+    @property
+    def progress_path(self) -> Path | None:
+        """Where :meth:`save_progress` writes by default: ``<stem>.progress.yaml`` beside the file."""
+        path = self._base.path
+        return None if path is None else Path(path).with_name(Path(path).stem + PROGRESS_SUFFIX)
+
+    @property
     def can_undo(self) -> bool:
         return bool(self._history)
 
@@ -278,11 +333,91 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self._apply(draft, record=True, save=True)
 
     def undo(self) -> bool:
-        """Go back to the state before the last change; False when there is none."""
+        """Go back to the state before the last change (of the controls or of the progress
+        record); False when there is none."""
         if not self._history:
             return False
-        self._apply(self._history.pop(), record=False, save=True)
+        state = self._history.pop()
+        changed = state.progress != self._progress
+        self._progress = state.progress
+        if state.draft.key() != self._draft.key():
+            self._apply(state.draft, record=False, save=True)  # re-plans too, when there is a record
+        else:
+            self.controls.undo_button.disabled = not self._history
+            if self._autosave:
+                self._write_autosave(self._draft)
+            if changed:
+                self._progress_changed()
         return True
+
+    # -- the progress record ------------------------------------------------------------
+
+    def set_progress(self, progress: Progress) -> None:
+        """Make ``progress`` the record (undoable, autosaved) and re-plan the rest from it.
+        A record without a ``roadmap`` revises the roadmap on screen. An invalid record is
+        refused with the validator's InputError (shown in the Progress tab); nothing changes."""
+        if not isinstance(progress, Progress):
+            raise UsageError(f"set_progress needs a scnekit.Progress, got {type(progress).__name__}")
+        if progress.roadmap is None:
+            progress = Progress(progress.now, progress.events, self._revised(), progress.file)
+        self._change_progress(progress)
+
+    def set_now(self, phase: int) -> None:
+        """Phases 1..``phase`` have happened (0: none yet)."""
+        current = self._current_progress()
+        self._change_progress(Progress(int(phase), current.events, current.roadmap, current.file))
+
+    def record(self, measure: str, status: Happened | str | None, started: int | None = None,  # noqa: PLR0917
+               completed: int | None = None, ended: int | None = None, retry: bool = False,
+               note: str | None = None) -> None:
+        """Record what became of ``measure`` by now: ``status`` started, completed, failed or
+        withdrawn, with the phases it needs (None or "not started": it had not started; its
+        entry is removed). Refused with an InputError when the record would not be valid."""
+        current = self._current_progress()
+        events = [e for e in current.events if e.measure != measure]
+        if status is not None and str(status) != "not started":
+            try:
+                happened = Happened(str(status))
+            except ValueError:
+                raise UsageError(f"status must be one of {', '.join(Happened)} or 'not started', "
+                                 f"got {status!r}") from None
+            event = Event(measure, happened, started=started, completed=completed, ended=ended, retry=bool(retry),
+                          note=note)
+            at = next((i for i, e in enumerate(current.events) if e.measure == measure), len(events))
+            events.insert(at, event)
+        self._change_progress(Progress(current.now, tuple(events), current.roadmap, current.file))
+
+    def record_as_planned(self) -> None:
+        """Record every measure the roadmap revised started by now, and the record does not
+        name, as planned: started at its start, done where it completes by now."""
+        current = self._current_progress()
+        plan = self._plan or self._base
+        named = set(current.by_measure)
+        events = list(current.events)
+        for mid, start in sorted((current.roadmap or {}).items(), key=lambda item: (item[1], item[0])):
+            m = plan.measure_by_id.get(mid)
+            if m is None or mid in named or start > current.now:
+                continue
+            done = m.completion(start)
+            events.append(Event(mid, Happened.COMPLETED, started=start, completed=done) if done <= current.now
+                          else Event(mid, Happened.STARTED, started=start))
+        self._change_progress(Progress(current.now, tuple(events), current.roadmap, current.file))
+
+    def save_progress(self, path: str | os.PathLike[str] | None = None, *, overwrite: bool = False) -> Path:
+        """Write the record to a file of its own (default :attr:`progress_path`) and return it.
+        A file this explorer neither read nor wrote is not overwritten unless ``overwrite``."""
+        if self._progress is None:
+            raise UsageError("there is no progress record to save yet")
+        target = Path(path) if path is not None else self.progress_path
+        if target is None:
+            raise UsageError("this plan was not loaded from a file: name the file to save the record to")
+        if target.exists() and target.resolve() not in self._progress_files and not overwrite:
+            raise UsageError(f"{target.name} exists and was not written by this explorer; pass overwrite=True "
+                             "to replace it")
+        write_progress(target, self._progress)
+        self._progress_files.add(target.resolve())
+        self.progress_view.save_message.value = f"Saved the record to {escape(target.name)}"
+        return target
 
     def pin(self, measure: str, phase: int) -> None:
         """Fix ``measure`` to start in ``phase``."""
@@ -391,7 +526,13 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             raise UsageError("there is no autosave to restore")
         self._found = None
         self._offer_restore()
-        self.apply(found.draft)
+        progress = self._restored_progress(found)
+        if progress is not None and progress != self._progress:
+            self._history.append(_State(self._draft, self._progress))
+            self._progress = progress
+            self._apply(found.draft, record=False, save=True, force=True)
+        else:
+            self.apply(found.draft)
 
     def close(self) -> None:
         """Stop the solving thread and close every widget of the explorer."""
@@ -406,14 +547,14 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
 
     def _runners(self) -> list[LatestOnly[Any]]:
         """The explorer's worker threads (those made so far)."""
-        names = ("_runner", "_comparer", "_frontier_runner", "_robust_runner")
+        names = ("_runner", "_comparer", "_frontier_runner", "_robust_runner", "_replanner")
         return [r for r in (getattr(self, name, None) for name in names) if r is not None]
 
     def _apply(self, draft: Draft, *, record: bool, save: bool, force: bool = False) -> None:
         if not force and draft.key() == self._draft.key():
             return
         if record:
-            self._history.append(self._draft)
+            self._history.append(_State(self._draft, self._progress))
         self._draft = draft
         self.views.clear_error()
         plan: Plan | None = None
@@ -431,6 +572,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         if save and self._autosave:
             self._write_autosave(draft)
         self._runner.submit(_Job(draft, plan, problem, self._generation, self._nearby(draft, plan), self._base))
+        if self._progress is not None:
+            self._progress_changed()
 
     def _show_job(self, job: _Job | _Shown) -> None:
         """Runs on the solving thread: solve (or reuse) and draw, or say why not."""
@@ -461,16 +604,51 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
                 return  # a newer change is waiting; this roadmap answers an old question
         if roadmap.status == Status.OPTIMAL and job.base is not None:
             self._ahead = [(job.generation, job.base, draft) for draft in job.nearby]
-        self._show(roadmap, job.draft.label, reused=reused)
+        optimum = roadmap
+        drawn = False
+
+        def draw_optimum() -> None:  # the steadying stage runs long: the proven optimum first
+            nonlocal drawn
+            drawn = True
+            try:
+                self._show(optimum, job.draft.label, reused=reused, settle=False, steadying=True)
+            except Exception:
+                log.exception("explorer: could not draw the optimum before steadying it")
+
+        steadied = self._walls.steady(key, roadmap, lambda: self._pinned_plan(job),
+                                      stop=lambda: self._closed or self._runner.superseded, slow=draw_optimum)
+        if steadied is None:  # a newer change waits
+            if drawn:
+                self._walls.shown(optimum, key)
+            return
+        self._show(steadied.roadmap, job.draft.label, reused=reused, key=key, steadied=steadied)
+
+    def _pinned_plan(self, job: _Job) -> Plan | None:
+        """The job's model with its pins as rules, as the steadying stage needs them (None: invalid)."""
+        if not job.draft.pins:
+            return job.plan
+        draft = job.draft
+        try:
+            return Draft(draft.scenario, {**draft.set, **pin_overrides(draft.pins)},
+                         draft.unavailable).plan(job.base or self._base)
+        except ScnekitError:
+            return None
 
     def _show(self, roadmap: Roadmap, label: str, *, reused: str = "", interim: bool = False,
-              status: str | None = None) -> None:
+              status: str | None = None, key: object | None = None, settle: bool = True,
+              steadied: Steadied | None = None, steadying: bool = False) -> None:
+        """Draw ``roadmap``; unless it is one on the way (``interim``, or not ``settle``d) it
+        becomes the wall the next roadmap is steadied against, and the one setting ``key`` shows."""
         if self._closed:
             return
         self._roadmap = roadmap
         self.views.show(roadmap)
-        self.views.set_status(status if status is not None else
-                              roadmap_html(roadmap, label, reused=reused, interim=interim))
+        line = status if status is not None else roadmap_html(roadmap, label, reused=reused, interim=interim)
+        if status is None and (steadied is not None or steadying):
+            line += steady_html(steadied)
+        self.views.set_status(line)
+        if settle and not interim:
+            self._walls.shown(roadmap, key)
         try:
             self.walkaway.show(roadmap)
         except Exception as exc:  # the roadmap is on screen; only this tab failed
@@ -619,6 +797,14 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
                                                      self._clicked(self.show_settings_roadmap)))
         self.robust.button.on_click(lambda _: self._guard("Could not find robust first steps",
                                                           self._clicked(self.find_robust_start)))
+        p = self.progress_view
+        p.record_button.on_click(lambda _: self._guard("Could not record", self._clicked(self._record_clicked)))
+        p.as_planned.on_click(lambda _: self._guard("Could not record the rest as planned",
+                                                    self._clicked(self.record_as_planned)))
+        p.save_button.on_click(lambda _: self._guard("Could not save the progress record",
+                                                     self._clicked(self._save_progress_clicked)))
+        p.now.observe(lambda change: self._guard("Could not set the phases done", lambda: self._now_moved(change)),
+                      names="value")
 
     def _clicked(self, action: Callable[[], object]) -> Callable[[], object]:
         """``action`` after clearing the error area (a button press starts afresh)."""
@@ -634,14 +820,129 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         c.save_name.value = ""
         c.save_description.value = ""
 
+    # -- the progress record (internals) --------------------------------------------------
+
+    def _progress_document(self) -> dict[str, Any] | None:
+        return None if self._progress is None else progress_document(self._progress)
+
+    def _initial_progress(self) -> str:
+        """Start from the record beside the file (``<stem>.progress.yaml``), else the file's own
+        ``progress`` section; returns the error area's words when it cannot be read."""
+        target = self.progress_path
+        try:
+            if target is not None and target.is_file():
+                self._progress = read_progress(target, self._base, self._base.limits)
+                self._progress_files.add(target.resolve())
+            else:
+                self._progress = progress_of(self._base)
+        except (ScnekitError, OSError) as exc:
+            return error_html("The progress record beside the file cannot be read", exc)
+        return ""
+
+    def _restored_progress(self, found: Autosave) -> Progress | None:
+        """The record an autosave kept, validated against the file (None: none, or not valid)."""
+        if found.progress is None:
+            return None
+        try:
+            return parse_progress(found.progress, self._base, file=str(found.path))
+        except ScnekitError as exc:
+            self.views.show_error(error_html("The autosave's progress record cannot be read", exc))
+            return None
+
+    def _revised(self) -> dict[str, int]:
+        """The roadmap a record revises, where it gives none: the roadmap on screen."""
+        roadmap = self._roadmap
+        if roadmap is None or not roadmap.is_ok:
+            raise UsageError("there is no roadmap on screen yet to record progress against; wait for one")
+        return dict(roadmap.starts)
+
+    def _current_progress(self) -> Progress:
+        """The record to change: the one kept, or an empty one revising the roadmap on screen."""
+        current = self._progress
+        if current is None:
+            return Progress(0, (), self._revised())
+        if current.roadmap is None:
+            return Progress(current.now, current.events, self._revised(), current.file)
+        return current
+
+    def _change_progress(self, progress: Progress) -> None:
+        """Validate ``progress`` against the settings' model; keep it (undoable, autosaved) and
+        re-plan, or show why not and change nothing."""
+        plan = self._plan or self._base
+        try:
+            checked = parse_progress(progress_document(progress), plan, file=progress.file)
+        except InputError as err:
+            self.progress_view.show_invalid(err)
+            raise
+        if checked == self._progress:
+            self.progress_view.clear_message()
+            self.progress_view.show_record(self._progress, plan)  # the controls back to the record
+            return
+        self._history.append(_State(self._draft, self._progress))
+        self._progress = checked
+        self.controls.undo_button.disabled = False
+        if self._autosave:
+            self._write_autosave(self._draft)
+        self.progress_view.clear_message()
+        self._progress_changed()
+
+    def _progress_changed(self) -> None:
+        """Show the record and re-plan the rest of the settings on screen from it (widgets' thread)."""
+        self.progress_view.show_record(self._progress, self._plan)
+        if self._progress is None:
+            self.progress_view.show_waiting("No progress record: nothing to re-plan.")
+            return
+        draft = self._draft
+        try:  # the pins as the rules they are, as for the frontier
+            plan = Draft(draft.scenario, {**draft.set, **pin_overrides(draft.pins)}, draft.unavailable).plan(self._base)
+        except ScnekitError:
+            self.progress_view.show_waiting("The settings are not valid input (see the Roadmap tab): "
+                                            "nothing to re-plan.")
+            return
+        self._replanner.submit(_Replanning(plan, self._progress, draft.label))
+
+    def _run_replan(self, job: _Replanning) -> None:
+        """Runs on the re-planning thread; a newer request or closing the explorer stops it."""
+        began = time.perf_counter()
+
+        def stale() -> bool:
+            return self._closed or self._replanner.superseded
+
+        result = replan(job.plan, job.progress, revised=job.progress.roadmap, time_limit=self._time_limit, stop=stale)
+        if stale():
+            return
+        self.progress_view.show(result, time.perf_counter() - began, job.label)
+
+    def _replan_failed(self, error: BaseException) -> None:
+        self.progress_view.show_failure("The rest could not be re-planned; see the message above.")
+        self.views.show_error(error_html("Could not re-plan from the progress record", error))
+
+    def _record_clicked(self) -> None:
+        measure, status, started, ended, retry, note = self.progress_view.editor_event()
+        with contextlib.suppress(InputError):  # the Progress tab says why; nothing changed
+            self.record(**event_of(measure, status, started, ended, retry=retry, note=note))
+
+    def _now_moved(self, change: dict[str, Any]) -> None:
+        if self.progress_view.syncing:
+            return
+        try:
+            self.set_now(int(change["new"]))
+        except InputError:
+            self.progress_view.show_record(self._progress, self._plan)  # the slider back to the record
+
+    def _save_progress_clicked(self) -> None:
+        self.progress_view.save_message.value = ""
+        self.save_progress()
+
     def _read_autosave(self) -> Autosave | None:
         """The autosave to offer back: the newest of another session holding work the file lacks."""
-        return next((a for a in self.autosaves() if not a.draft.saved_in(self._base)), None)
+        return next((a for a in self.autosaves() if not a.draft.saved_in(self._base)
+                     or (a.progress is not None and a.progress != self._progress_document())), None)
 
     def _write_autosave(self, draft: Draft) -> None:
         assert self._base.path is not None
         try:
-            write_autosave(self._base.path, draft, self._session_id)
+            write_autosave(self._base.path, draft, self._session_id, progress=self._progress_document())
         except (ScnekitError, OSError) as exc:
             self.views.show_error(error_html("Could not write the autosave", exc))
 

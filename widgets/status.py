@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from scnekit.errors import InputError, ScnekitError
 from scnekit.model import RuleKind
 from scnekit.roadmap import Roadmap, Status
+
+if TYPE_CHECKING:
+    from .steady import Steadied
 
 RULES = {
     RuleKind.MANDATORY: "mandatory measure",
@@ -49,6 +53,19 @@ def roadmap_html(roadmap: Roadmap, label: str, *, reused: str = "", interim: boo
         return f"{head} &middot; {conflicts_html(roadmap)}{took}"
     return (f"{head} &middot; <span style='color:#b2182b;font-weight:bold'>no roadmap found in time</span>: "
             f"the solver stopped after {roadmap.seconds:.1f} s before it found one")
+
+
+def steady_html(steadied: Steadied | None) -> str:
+    """The status line's note on the steadying stage: under way (None), or what it kept still."""
+    if steadied is None:
+        return (" &middot; <span class='scne-steadying' style='color:#8a5a00'>looking for the equally good "
+                "roadmap that moves the fewest measures&hellip;</span>")
+    if steadied.raw_moves <= steadied.moves:
+        return ""
+    fewest = "the fewest" if steadied.proven else "fewer"
+    return (f" &middot; <span class='scne-steady' title='Among roadmaps with the same objective, the one that "
+            f"moves {fewest} measures of the roadmap shown before'>steady: {_count(steadied.moves, 'measure')} "
+            f"moved ({fewest} of the equally good; the solver's moved {steadied.raw_moves})</span>")
 
 
 def conflicts_html(roadmap: Roadmap) -> str:

@@ -37,13 +37,13 @@ TITLES = {"timeline": "Roadmap", "exposure": "Exposure", "flows": "Who gives to 
 class Views:
     """Figures, status and error area. ``show`` is safe to call from the solving thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, css: str = "scne") -> None:
         self.outputs: dict[str, widgets.Output] = {}
         self.figures: dict[str, go.Figure] = {}
         for name in FIGURES:
             out = widgets.Output(layout=widgets.Layout(width="100%", min_width="0"))
-            out.add_class(f"scne-{name}")
-            out.add_class("scne-view")
+            out.add_class(f"{css}-{name}")
+            out.add_class(f"{css}-view")
             self.outputs[name] = out
         self.status = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.status.add_class("scne-status")
@@ -53,7 +53,7 @@ class Views:
         self.grid = widgets.GridBox(cells, layout=widgets.Layout(
             width="100%", grid_gap="12px", grid_template_columns="minmax(0, 1fr) minmax(0, 1fr)",
             grid_template_areas='"timeline timeline" "exposure milestones" "flows flows"'))
-        self.grid.add_class("scne-views")
+        self.grid.add_class(f"{css}-views")
         self._lock = threading.Lock()
         self._status_body = ""
         self._busy = False
@@ -77,10 +77,14 @@ class Views:
     def milestones(self) -> go.Figure:
         return self.figures["milestones"]
 
-    def show(self, roadmap: Roadmap) -> None:
-        """Draw ``roadmap`` in every view."""
+    def show(self, roadmap: Roadmap, *, past: int = 0) -> None:
+        """Draw ``roadmap`` in every view; with ``past``, phases 1..past are shaded as history
+        on the timeline and the exposure view."""
         for name, draw in FIGURES.items():
-            self._draw(name, draw(roadmap))
+            figure = draw(roadmap)
+            if past > 0 and roadmap.is_ok and name in ("timeline", "exposure"):
+                shade_past(figure, past)
+            self._draw(name, figure)
 
     def set_status(self, html: str) -> None:
         with self._lock:
@@ -116,6 +120,13 @@ class Views:
         box = widgets.Box([self.outputs[name]], layout=widgets.Layout(grid_area=name, width="100%"))
         box.add_class("scne-cell")
         return box
+
+
+def shade_past(figure: go.Figure, now: int) -> None:
+    """Shade phases 1..``now`` (the x axis counts phases; each spans t - 0.5 to t + 0.5) as past."""
+    figure.add_vrect(x0=0.5, x1=now + 0.5, fillcolor="#888", opacity=0.15, layer="below", line_width=0,
+                     annotation_text="happened", annotation_position="top left",
+                     annotation_font={"size": 13, "color": "#444"})
 
 
 def bundle(figure: go.Figure) -> dict[str, Any]:
