@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from . import _startup  # noqa: F401 - first: guards a starting command's Ctrl-C (see _startup)
 from .analysis.compare import Comparison, compare
 from .analysis.implementation import Implementation, implementation
 from .analysis.replan import Replan, replan

@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here a Ctrl-C is handled below
     args = _parser().parse_args(argv)
     try:
         return _run(args)
