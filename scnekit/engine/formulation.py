@@ -113,6 +113,7 @@ class Formulation:
         self.min_received_rows: dict[str, pulp.LpConstraint] = {}
         self.gap_row: pulp.LpConstraint | None = None
         self.pinned: dict[str, int] = dict(pins or {})
+        self._ledger: dict[str, tuple[list[Measure], list[Measure]]] | None = None  # see _ledger_parts
         self._build()
         self.impossible: list[str] = []
         self.apply(plan, pins)
@@ -278,19 +279,38 @@ class Formulation:
 
     def _capacity(self, T: int) -> None:
         live = [m for m in self.plan.measures if self.windows[m.id] is not None]
+        # A_m(t) = S_m(t) - S_m(t - d): one pass over each measure's window, not T passes
+        # over every measure (5 s at 10,000 x 36)
+        rows: list[Terms] = [{} for _ in range(T + 1)]
+        for m in live:
+            window = self.windows[m.id]
+            assert window is not None
+            first, last = window
+            for t in range(first, min(T, last + m.duration - 1) + 1):
+                _add(rows[t], self.s(m.id, t), 1.0)
+                _add(rows[t], self.s(m.id, t - m.duration), -1.0)
         for t in range(1, T + 1):
-            terms: Terms = {}
-            for m in live:
-                _add(terms, self.s(m.id, t), 1.0)
-                _add(terms, self.s(m.id, t - m.duration), -1.0)
+            terms = rows[t]
             self.capacity_rows[t] = self._row(f"capacity_{t}", terms, LE, 0.0, rule=Rule(RuleKind.CAPACITY),
                                               big_m=float(len(live)))
 
     def _ledger_parts(self, party: str) -> tuple[list[Measure], list[Measure]]:
-        """The live measures that cost ``party`` something, and those that give it value."""
-        gives = [m for m in self.plan.measures if m.by == party and m.cost > 0 and self.windows[m.id] is not None]
-        gets = [m for m in self.plan.measures if m.to.get(party, 0) > 0 and self.windows[m.id] is not None]
-        return gives, gets
+        """The live measures that cost ``party`` something, and those that give it value.
+
+        Indexed by party once per build (the structure fixes them): scanning every measure
+        for every party and phase took 9 of the 17 s of building 10,000 x 36."""
+        if self._ledger is None:
+            ledger: dict[str, tuple[list[Measure], list[Measure]]] = {}
+            for m in self.plan.measures:
+                if self.windows[m.id] is None:
+                    continue
+                if m.cost > 0:
+                    ledger.setdefault(m.by, ([], []))[0].append(m)
+                for p, v in m.to.items():
+                    if v > 0:
+                        ledger.setdefault(p, ([], []))[1].append(m)
+            self._ledger = ledger
+        return self._ledger.get(party, ([], []))
 
     def exposure_terms(self, party: str, t: int) -> Terms:
         """E_p(t) = G_p(t) - R_p(t) as ``{variable: coefficient}`` (FORMAT.md section 2)."""
