@@ -34,7 +34,11 @@ def run_first_cell(page: Any, tries: int = 6) -> None:
     """
     prompt = page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt")
     for _ in range(tries):
-        page.click(".jp-Notebook .jp-Cell .cm-content")
+        accept_dialog(page)
+        try:
+            page.click(".jp-Notebook .jp-Cell .cm-content", timeout=10_000)
+        except PlaywrightTimeout:  # something in the way: accept it and try again
+            continue
         page.keyboard.press("Shift+Enter")
         try:
             page.wait_for_function("(el) => !el.innerText.includes('[ ]')", arg=prompt.element_handle(),
@@ -43,6 +47,15 @@ def run_first_cell(page: Any, tries: int = 6) -> None:
         except PlaywrightTimeout:  # a lost keypress: try again
             print(f"the cell did not start; prompt {prompt.inner_text()!r}")
     raise AssertionError(f"the cell never ran; prompt {prompt.inner_text()!r}")
+
+
+def accept_dialog(page: Any) -> None:
+    """Accept a JupyterLab dialog in the way (on a loaded machine a kernel or file dialog can
+    come up as the notebook opens), saying what it was."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.first.is_visible():
+        print(f"JupyterLab dialog: {dialog.first.inner_text()[:300]!r}")
+        dialog.first.locator(".jp-mod-accept").first.click()
 
 
 def dismiss_news(page: Any) -> None:
