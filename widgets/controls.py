@@ -17,6 +17,7 @@ from . import state
 
 Edit = Callable[[Draft], Draft]
 WIDE = {"description_width": "110px"}
+NARROW = {"description_width": "76px"}
 NUMBER = ".4"  # d3-format: up to 4 significant digits, no trailing zeros (5, 2.5)
 
 
@@ -32,6 +33,8 @@ class Controls:
         self._edit = edit
         self._plan: Plan = base
         self._syncing = False
+        self._draft = Draft()  # the draft on screen, to show again after an entry that is not valid
+        self._added: set[tuple[str, str]] = set()  # (measure, party) boxes opened with "add party"
         self._scenario_unavailable: dict[str, frozenset[str]] = {}
         self._makers: dict[widgets.ValueWidget, Callable[[Any], Edit]] = {}
         self._moved: widgets.ValueWidget | None = None  # the slider a person moved last
@@ -91,6 +94,9 @@ class Controls:
         self.save_message = widgets.HTML()
         self.save_message.add_class("scne-save-message")
 
+        self._build_milestones(base)
+        self._build_measure_editor(base)
+
         self._observe()
         self.panel = widgets.VBox([
             self.scenario,
@@ -102,6 +108,7 @@ class Controls:
             self.benefit, self.milestone_weight,
             _heading("Pin a measure to a phase"), self.pin_measure, self.pin_phase,
             widgets.HBox([self.pin_button, self.unpin_button]), self.pins,
+            self.milestones_section, self.measure_section,
             _heading("Measures available"), self.measures_box,
             widgets.HBox([self.undo_button, self.reset_button]), self.restore_button,
             _heading("Save as a new scenario of the file"), self.save_name, self.save_description,
@@ -130,6 +137,9 @@ class Controls:
                 box.tooltip = (f"unavailable in scenario '{draft.scenario}'" if mid in gone
                                else getattr(self._base.measure_by_id.get(mid), "title", mid))
             self._show_pins(draft)
+            self._draft = draft
+            self._show_milestones(draft)
+            self._show_measure()
 
     def _show_plan(self, base: Plan, draft: Draft, plan: Plan) -> None:
         rules = plan.rules
@@ -179,6 +189,178 @@ class Controls:
             return f"phase {phase} (beyond the horizon)"
         return f"{horizon.label(phase)} (phase {phase})" if horizon.labels else f"phase {phase}"
 
+    # -- milestones and the measure editor -------------------------------------------------
+
+    def _build_milestones(self, base: Plan) -> None:
+        """One row per milestone: its title, the phase it is due by (or none), its weight."""
+        self.milestone_titles: dict[str, widgets.HTML] = {}
+        self.deadlines: dict[str, widgets.Dropdown] = {}
+        self.milestone_weights: dict[str, widgets.FloatText] = {}
+        rows: list[widgets.Widget] = [widgets.HTML(
+            "<div style='display:flex;font-size:13px;color:#555'><span style='flex:1'>milestone</span>"
+            "<span style='width:100px'>due by</span><span style='width:74px'>weight</span></div>")]
+        for k in base.milestones:
+            title = widgets.HTML(layout=widgets.Layout(flex="1 1 auto", width="auto", overflow="hidden"))
+            deadline = widgets.Dropdown(layout=widgets.Layout(width="96px", flex="0 0 auto"))
+            deadline.add_class("scne-deadline")
+            deadline.add_class(f"scne-deadline-{k.id}")
+            weight = widgets.FloatText(step=1, layout=widgets.Layout(width="70px", flex="0 0 auto"))
+            weight.add_class("scne-weight")
+            weight.add_class(f"scne-weight-{k.id}")
+            self.milestone_titles[k.id], self.deadlines[k.id], self.milestone_weights[k.id] = title, deadline, weight
+            row = widgets.HBox([title, deadline, weight], layout=widgets.Layout(width="100%", align_items="center"))
+            row.add_class("scne-milestone-row")
+            rows.append(row)
+        self.milestones_note = widgets.HTML()
+        self.milestones_note.add_class("scne-edit-note")
+        self.milestones_section = _section(
+            "Milestones: deadlines and weights", "scne-milestone-controls",
+            [*rows, self.milestones_note] if base.milestones else [widgets.HTML("<i>The file has no milestones.</i>")])
+
+    def _build_measure_editor(self, base: Plan) -> None:
+        """Pick one measure (by title, searchable) and change its cost and its value to each party."""
+        self._measure_labels = {m.id: f"{m.category or 'other'}: {m.title}" for m in base.measures}
+        self.measure_search = widgets.Text(description="find", placeholder="part of a title or id",
+                                           style=NARROW, layout=_fit())
+        self.measure_search.add_class("scne-measure-search")
+        self.measure_pick = widgets.Dropdown(description="measure", options=self._measure_options(""),
+                                             style=NARROW, layout=_fit())
+        self.measure_pick.add_class("scne-measure-pick")
+        self.measure_about = widgets.HTML()
+        self.measure_cost = widgets.FloatText(description="cost", step=1, style=WIDE,
+                                              layout=widgets.Layout(width="230px"))
+        self.measure_cost.add_class("scne-measure-cost")
+        self.measure_values: dict[str, widgets.FloatText] = {}
+        for p in base.parties:
+            box = widgets.FloatText(description=f"to {p.id}", step=1, style=WIDE,
+                                    layout=widgets.Layout(width="230px", display="none"))
+            box.add_class("scne-measure-value")
+            box.add_class(f"scne-measure-value-{p.id}")
+            self.measure_values[p.id] = box
+        self.measure_add_party = widgets.Dropdown(description="add party", style=WIDE,
+                                                  layout=widgets.Layout(width="auto", flex="1 1 auto", min_width="0"))
+        self.measure_add_party.add_class("scne-measure-add-party")
+        self.measure_add_button = _button("Add", "scne-measure-add", "Give this measure a value to this party")
+        self.measure_add_button.layout.min_width = "64px"
+        self.measure_reset = _button("Reset to file", "scne-measure-reset",
+                                     "This measure's cost and values as the scenario writes them")
+        self.measure_note = widgets.HTML()
+        self.measure_note.add_class("scne-edit-note")
+        self.measure_section = _section("Measure: cost and value to each party", "scne-measure-editor", [
+            self.measure_search, self.measure_pick, self.measure_about, self.measure_cost,
+            widgets.HTML("<div style='font-size:13px;color:#555'>value to each party</div>"),
+            *self.measure_values.values(), _row(self.measure_add_party, self.measure_add_button),
+            self.measure_reset, self.measure_note])
+
+    def _measure_options(self, term: str) -> list[tuple[str, str]]:
+        """The measures whose title, category or id holds ``term``, by category then title."""
+        term = term.strip().lower()
+        found = [(label, mid) for mid, label in self._measure_labels.items()
+                 if not term or term in label.lower() or term in mid]
+        return sorted(found)
+
+    def _show_milestones(self, draft: Draft) -> None:
+        plan = self._plan
+        options = [("none", 0), *((plan.horizon.label(t), t) for t in range(1, plan.phases + 1))]
+        for k in plan.milestones:
+            if k.id not in self.deadlines:
+                continue
+            changed = any(f"milestones.{k.id}.{f}" in draft.set for f in ("deadline", "weight"))
+            name = escape(k.title)
+            self.milestone_titles[k.id].value = (  # two lines at most; the whole title on hover
+                f"<div title='{name} ({escape(k.id)})' style='font-size:13px;line-height:1.25;overflow:hidden;"
+                f"display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;"
+                f"{'font-weight:bold' if changed else ''}'>{name}</div>")
+            dropdown = self.deadlines[k.id]
+            if list(dropdown.options) != options:
+                dropdown.options = options
+            dropdown.value = k.deadline or 0
+            self.milestone_weights[k.id].value = k.weight
+
+    def _show_measure(self) -> None:
+        """The picked measure's cost and values in the model on screen."""
+        plan, mid = self._plan, self.measure_pick.value
+        m = plan.measure_by_id.get(mid) if mid else None
+        for box in (self.measure_cost, self.measure_add_party, self.measure_add_button, self.measure_reset):
+            box.disabled = m is None
+        if m is None:
+            self.measure_about.value = "<i>No measure matches.</i>" if self.measure_search.value else ""
+            for box in self.measure_values.values():
+                box.layout.display = "none"
+            return
+        by = plan.party_by_id.get(m.by)
+        self.measure_about.value = (f"<div style='font-size:13px;line-height:1.3;margin:4px 0'><b>"
+                                    f"{escape(m.title)}</b> ({escape(m.id)}), taken by "
+                                    f"{escape(by.name if by else m.by)}</div>")
+        self.measure_cost.value = m.cost
+        shown = [p for p in self.measure_values if p in m.to or (m.id, p) in self._added]
+        for p, box in self.measure_values.items():
+            box.layout.display = None if p in shown else "none"
+            box.value = m.to.get(p, 0.0)
+        others = [(p.id, p.id) for p in plan.parties if p.id not in shown and p.id != m.by]
+        if list(self.measure_add_party.options) != others:
+            self.measure_add_party.options = others
+        if others and self.measure_add_party.value is None:
+            self.measure_add_party.value = others[0][1]
+        self.measure_add_button.disabled = not others
+        edited = [f for f in ("cost", "to") if f"measures.{m.id}.{f}" in self._draft.set]
+        self.measure_reset.disabled = not edited
+        self.measure_note.value = ("<i>changed here: " + " and ".join("cost" if f == "cost" else "values"
+                                                                      for f in edited) + "</i>") if edited else ""
+
+    def _add_party(self) -> None:
+        mid, party = self.measure_pick.value, self.measure_add_party.value
+        if mid is None or party is None:
+            return
+        self._added.add((mid, party))
+        self._quietly(self._show_measure)
+        self.measure_note.value = f"<i>type the value of this measure to {escape(party)}</i>"
+
+    def _checked(self, control: widgets.ValueWidget, make: Callable[[Any], Edit], note: widgets.HTML) -> None:
+        """Like :meth:`_on`, for a box one can type anything into: ``make`` raises ValueError for a
+        value the file would refuse, which ``note`` then shows; the box goes back, nothing changes."""
+        def changed(change: dict[str, Any]) -> None:
+            if self._syncing:
+                return
+            try:
+                edit = make(change["new"])
+            except ValueError as exc:
+                self._quietly(lambda: self.show(self._base, self._draft, None))
+                note.value = (f"<span class='scne-invalid' style='color:#b00020'>{escape(str(exc))}: "
+                              "nothing changed</span>")
+                return
+            note.value = ""
+            self._edit(edit)
+
+        control.observe(changed, names="value")
+
+    def _deadline_edit(self, milestone: str) -> Callable[[Any], Edit]:
+        def make(value: int) -> Edit:
+            return lambda d: state.with_deadline(d, self._base, self._plan, milestone, int(value) or None)
+        return make
+
+    def _milestone_weight_edit(self, milestone: str) -> Callable[[Any], Edit]:
+        def make(value: float) -> Edit:
+            state.amount(f"the weight of '{milestone}'", value)
+            return lambda d: state.with_milestone_weight(d, self._base, milestone, value)
+        return make
+
+    def _cost_edit(self, value: float) -> Edit:
+        mid = self.measure_pick.value
+        if mid is None:
+            raise ValueError("choose a measure first")
+        state.amount(f"the cost of '{mid}'", value)
+        return lambda d: state.with_cost(d, self._base, mid, value)
+
+    def _value_edit(self, party: str) -> Callable[[Any], Edit]:
+        def make(value: float) -> Edit:
+            mid = self.measure_pick.value
+            if mid is None:
+                raise ValueError("choose a measure first")
+            state.amount(f"the value of '{mid}' to '{party}'", value)
+            return lambda d: state.with_value(d, self._base, self._plan, mid, party=party, value=value)
+        return make
+
     # -- reacting to the user --------------------------------------------------------
 
     def _observe(self) -> None:
@@ -197,9 +379,29 @@ class Controls:
         for mid, box in self.measures.items():
             self._on(box, self._availability_edit(mid))
         self.pin_measure.observe(lambda _: self._quietly(self._show_phases), names="value")
+        for mid, dropdown in self.deadlines.items():
+            self._checked(dropdown, self._deadline_edit(mid), self.milestones_note)
+        for mid, box in self.milestone_weights.items():
+            self._checked(box, self._milestone_weight_edit(mid), self.milestones_note)
+        self._checked(self.measure_cost, self._cost_edit, self.measure_note)
+        for party, box in self.measure_values.items():
+            self._checked(box, self._value_edit(party), self.measure_note)
+        self.measure_search.observe(lambda change: self._quietly(lambda: self._search(change["new"])), names="value")
+        self.measure_pick.observe(lambda _: self._quietly(self._show_measure), names="value")
+        self.measure_add_button.on_click(lambda _: self._add_party())
+        self.measure_reset.on_click(
+            lambda _: self._edit(lambda d: state.without_measure_edits(d, self.measure_pick.value)))
         self.pin_button.on_click(lambda _: self._pin())
         self.unpin_button.on_click(
             lambda _: self._edit(lambda d: state.without_pin(d, self.pin_measure.value)))
+
+    def _search(self, term: str) -> None:
+        options = self._measure_options(term)
+        keep = self.measure_pick.value
+        self.measure_pick.options = options
+        if options:
+            self.measure_pick.value = keep if keep in [v for _, v in options] else options[0][1]
+        self._show_measure()
 
     def _party_edit(self, party: str) -> Callable[[Any], Edit]:
         def make(value: float) -> Edit:
@@ -334,6 +536,19 @@ def _button(text: str, css: str, tooltip: str) -> widgets.Button:
                             layout=widgets.Layout(width="auto", min_width="110px"))
     button.add_class(css)
     return button
+
+
+def _section(title: str, css: str, children: list[widgets.Widget]) -> widgets.Accordion:
+    """A section that opens on a click, so that long lists stay out of the way."""
+    section = widgets.Accordion([widgets.VBox(children, layout=widgets.Layout(width="100%"))], titles=(title,),
+                                layout=widgets.Layout(width="100%", flex="0 0 auto", margin="8px 0 0 0"))
+    section.add_class(css)
+    return section
+
+
+def _fit() -> widgets.Layout:
+    """The width left in a section, never more (a long option is cut, not the section widened)."""
+    return widgets.Layout(width="auto", max_width="100%", min_width="0", flex="1 1 auto")
 
 
 def _full() -> widgets.Layout:

@@ -73,8 +73,9 @@ CACHE_SIZE = 64
 TABS = ("Roadmap", "Compare", "Trade-off", "Walk-away", "Robust start", "Progress")
 PROGRESS_SUFFIX = ".progress.yaml"  # the record's own file: <scenario file stem>.progress.yaml beside it
 # Seconds between two drawings of roadmaps found on the way to the optimum (see _Interim).
-# A browser takes about 0.5 s to redraw the four views of the Syria example (Chromium on
-# the 2-core test machine); drawing more often would compete with the solver for the CPU.
+# Each drawing builds four figures in the kernel (tens of ms) and updates them in the page
+# (about 25 ms in Chromium on the 2-core test machine, benchmarks/browser.py); drawing more
+# often would compete with the solver for the CPU.
 INTERIM_EVERY = 1.5
 
 
@@ -772,15 +773,19 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.views.show_error(error_html("Could not find robust first steps", error))
 
     def _edit(self, edit: Edit) -> None:
-        self._guard("That change could not be made", lambda: self.apply(edit(self._draft)))
+        if not self._guard("That change could not be made", lambda: self.apply(edit(self._draft))):
+            self.controls.show(self._base, self._draft, self._plan)  # the controls back to what holds
 
-    def _guard(self, what: str, action: Callable[[], object]) -> None:
-        """Run a callback; show any failure in the error area instead of a log nobody reads."""
+    def _guard(self, what: str, action: Callable[[], object]) -> bool:
+        """Run a callback; show any failure in the error area instead of a log nobody reads.
+        Returns whether it succeeded."""
         try:
             action()
         except Exception as exc:
             log.exception("explorer: %s", what)
             self.views.show_error(error_html(what, exc))
+            return False
+        return True
 
     def _wire(self) -> None:
         c = self.controls

@@ -13,11 +13,13 @@ from typing import Any
 from scnekit.fileformat.overrides import apply_overrides
 from scnekit.fileformat.savefile import Draft
 from scnekit.fileformat.scenarios import as_scenario
+from scnekit.limits import MAX_NUMBER
 from scnekit.model import Plan
 
 EXPOSURE = "rules.max_exposure"
 CAPACITY = "horizon.capacity"
 PHASES = "horizon.phases"
+_DEFAULTS: dict[str, Any] = {"weight": 1, "cost": 0, "to": {}}  # what the file means when it says nothing
 
 
 def number(value: float) -> int | float:
@@ -87,6 +89,96 @@ def without_pin(draft: Draft, measure: str) -> Draft:
     return replace(draft, pins={m: p for m, p in draft.pins.items() if m != measure})
 
 
+def amount(what: str, value: Any) -> int | float:
+    """``value`` as the file takes a cost, a value or a weight: a finite number, not negative,
+    at most the file's largest; raises ValueError saying why not."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {value}")
+    if value < 0:
+        raise ValueError(f"{what} must not be negative, got {value:g}")
+    if value > MAX_NUMBER:
+        raise ValueError(f"{what} must be at most {MAX_NUMBER:g}, got {value:g}")
+    return number(value)
+
+
+def with_deadline(draft: Draft, base: Plan, plan: Plan, milestone: str, deadline: int | None) -> Draft:
+    """Milestone ``milestone`` due by the end of phase ``deadline`` of ``plan`` (the model on
+    screen), or with no deadline (None)."""
+    if milestone not in plan.milestone_by_id:
+        raise ValueError(f"no milestone '{milestone}'")
+    if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, int)
+                                 or not 1 <= deadline <= plan.phases):
+        raise ValueError(f"the deadline of '{milestone}' must be a phase from 1 to {plan.phases} "
+                             f"(or none), got {deadline!r}")
+    return _own_set(draft, base, f"milestones.{milestone}.deadline", deadline)
+
+
+def with_milestone_weight(draft: Draft, base: Plan, milestone: str, weight: Any) -> Draft:
+    """The weight of milestone ``milestone`` in the objective."""
+    if milestone not in base.milestone_by_id:
+        raise ValueError(f"no milestone '{milestone}'")
+    return _own_set(draft, base, f"milestones.{milestone}.weight", amount(f"the weight of '{milestone}'", weight))
+
+
+def with_cost(draft: Draft, base: Plan, measure: str, cost: Any) -> Draft:
+    """What measure ``measure`` costs the party that takes it."""
+    if measure not in base.measure_by_id:
+        raise ValueError(f"no measure '{measure}'")
+    return _own_set(draft, base, f"measures.{measure}.cost", amount(f"the cost of '{measure}'", cost))
+
+
+def with_value(draft: Draft, base: Plan, plan: Plan, measure: str, *, party: str, value: Any) -> Draft:
+    """What measure ``measure`` is worth to ``party``, keeping its value to the other parties
+    in ``plan`` (the model on screen); the override is the whole ``to`` mapping, as a
+    scenario's ``set`` writes it. 0 keeps the party in the mapping with no value."""
+    m = plan.measure_by_id.get(measure)
+    if m is None:
+        raise ValueError(f"no measure '{measure}'")
+    if party not in plan.party_by_id:
+        raise ValueError(f"no party '{party}'")
+    to = {p: number(v) for p, v in m.to.items()}
+    to[party] = amount(f"the value of '{measure}' to '{party}'", value)
+    return _own_set(draft, base, f"measures.{measure}.to", to)
+
+
+def without_measure_edits(draft: Draft, measure: str) -> Draft:
+    """Measure ``measure``'s cost and values as the scenario writes them."""
+    gone = (f"measures.{measure}.cost", f"measures.{measure}.to")
+    return replace(draft, set={k: v for k, v in draft.set.items() if k not in gone})
+
+
+def written(base: Plan, scenario: str, section: str, ident: str, key: str) -> Any:
+    """The value ``scenario`` of the file gives ``section``'s item ``ident``'s ``key`` (None: none)."""
+    document = apply_overrides(base.document, as_scenario(base, scenario))
+    for item in document.get(section) or []:
+        if isinstance(item, dict) and item.get("id") == ident:
+            return item.get(key)
+    return None
+
+
+def _own_set(draft: Draft, base: Plan, path: str, value: Any) -> Draft:
+    """Set ``path`` (``section.id.key``); a value the draft's scenario already gives drops the
+    override, so that changing a value back leaves nothing edited."""
+    section, ident, key = path.split(".")
+    before = written(base, draft.scenario, section, ident, key)
+    if before is None:
+        before = _DEFAULTS.get(key)
+    if _same(before, value):
+        return replace(draft, set={k: v for k, v in draft.set.items() if k != path})
+    return _set(draft, path, value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        return float(a) == float(b)
+    return bool(a is None and b is None)
+
+
 def reset(draft: Draft) -> Draft:
     """The chosen scenario as the file writes it."""
     return Draft(scenario=draft.scenario)
@@ -94,8 +186,26 @@ def reset(draft: Draft) -> Draft:
 
 def scenario_document(base: Plan, draft: Draft) -> dict[str, Any]:
     """The document the draft's scenario and overrides give, before any horizon cut."""
-    rest = {k: v for k, v in draft.set.items() if not _horizon_key(k, v)}
-    return apply_overrides(base.document, as_scenario(base, draft.scenario, set=rest))
+    return apply_overrides(base.document, as_scenario(base, draft.scenario, set=uncut(base, draft)))
+
+
+def uncut(base: Plan, draft: Draft) -> dict[str, Any]:
+    """The draft's overrides but those of a horizon cut, which :func:`with_horizon` redoes.
+
+    A deadline the cut moved to the last phase belongs to the cut; one the room chose
+    (with the milestone controls) stays, also when the horizon grows back.
+    """
+    phases = draft.set.get(PHASES)
+    out: dict[str, Any] = {}
+    for path, value in draft.set.items():
+        if _horizon_key(path, value):
+            continue
+        if phases is not None and value == phases and _is_deadline(path):
+            before = written(base, draft.scenario, "milestones", path.split(".")[1], "deadline")
+            if isinstance(before, int) and before > phases:
+                continue  # moved there by the cut
+        out[path] = value
+    return out
 
 
 def with_horizon(draft: Draft, base: Plan, phases: int) -> Draft:
@@ -104,8 +214,8 @@ def with_horizon(draft: Draft, base: Plan, phases: int) -> Draft:
     A later ``latest`` start or milestone deadline moves to the new last phase, so the
     scenario stays valid input: what was due by then is due by the end.
     """
-    rest = {k: v for k, v in draft.set.items() if not _horizon_key(k, v)}
-    document = scenario_document(base, draft)
+    rest = uncut(base, draft)
+    document = apply_overrides(base.document, as_scenario(base, draft.scenario, set=rest))
     horizon = document.get("horizon") or {}
     full = int(horizon["phases"])
     if phases >= full:
@@ -135,13 +245,17 @@ def full_horizon(base: Plan, draft: Draft) -> int:
 
 
 def _horizon_key(path: str, value: Any) -> bool:
-    """Whether an override belongs to a horizon cut (and is redone with each new cut)."""
+    """Whether an override belongs to a horizon cut (and is redone with each new cut); for
+    deadlines, which the room also sets, see :func:`uncut`."""
     if path in (PHASES, "horizon.labels"):
         return True
     if path == CAPACITY:
         return isinstance(value, list)
-    return (path.startswith("measures.") and path.endswith(".latest")) or (
-        path.startswith("milestones.") and path.endswith(".deadline"))
+    return path.startswith("measures.") and path.endswith(".latest")
+
+
+def _is_deadline(path: str) -> bool:
+    return path.startswith("milestones.") and path.endswith(".deadline")
 
 
 def _set(draft: Draft, path: str, value: Any) -> Draft:

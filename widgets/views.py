@@ -1,18 +1,25 @@
 """The explorer's views: four plotly figures, a status line and an error area.
 
-Each figure is shown in an ``ipywidgets.Output`` as plotly's own mime bundle, drawn by
-the plotly.js that JupyterLab and Voilà load once from the local ``jupyterlab-plotly``
-extension. (A ``FigureWidget`` would update in place, but each one ships plotly's 5 MB
-bundle through the kernel as a widget trait; on a busy machine its model misses
-anywidget's start-up deadline and then silently drops every later update.) Replacing
-an Output's content is one message, it keeps the current figure for any page that
-connects later, and it is safe from the solving thread.
+Each figure is a :class:`.figure.Figure` widget: the page gets plotly.js once per kernel
+(one shared widget) and applies each new figure with ``Plotly.react`` on the same element,
+so a slider move updates the four views in place instead of rebuilding them. Setting a
+figure is one message, the widget's state keeps the current figure for any page that
+connects later, and it is safe from the solving thread. (plotly's ``FigureWidget`` would
+update in place too, but each one ships plotly's 5 MB bundle as its own module; on a busy
+machine its model misses anywidget's 2 s start-up deadline and then drops every update.)
+
+``Views(mode="output")`` keeps the earlier design, each figure an ``ipywidgets.Output``
+replaced by plotly's mime bundle (drawn by JupyterLab's and Voilà's ``jupyterlab-plotly``
+extension), for comparison: ``benchmarks/browser.py --views output`` selects it in the
+kernel through the ``SCNEKIT_VIEWS`` environment variable.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,10 +30,11 @@ import plotly.io as pio
 from scnekit.export import figures
 from scnekit.roadmap import Roadmap
 
+from .figure import CONFIG, Figure
 from .status import BUSY
 
 MIME = "application/vnd.plotly.v1+json"
-CONFIG = {"displaylogo": False, "responsive": True}
+MODES = ("figure", "output")
 FIGURES: dict[str, Callable[[Roadmap], go.Figure]] = {
     "timeline": figures.timeline, "exposure": figures.exposure, "flows": figures.flows,
     "milestones": figures.milestones}
@@ -37,14 +45,22 @@ TITLES = {"timeline": "Roadmap", "exposure": "Exposure", "flows": "Who gives to 
 class Views:
     """Figures, status and error area. ``show`` is safe to call from the solving thread."""
 
-    def __init__(self, css: str = "scne") -> None:
-        self.outputs: dict[str, widgets.Output] = {}
+    def __init__(self, css: str = "scne", *, mode: str | None = None) -> None:
+        mode = mode or os.environ.get("SCNEKIT_VIEWS") or "figure"
+        if mode not in MODES:
+            raise ValueError(f"Views mode must be one of {MODES}, not {mode!r}")
+        self.mode = mode
+        self.widgets: dict[str, Figure | widgets.Output] = {}
         self.figures: dict[str, go.Figure] = {}
+        self._batch = 0  # drawings so far: the figures of one show() share a number
+        self._bundles: dict[str, dict[str, Any]] = {}  # mode "output": the bundle each view shows
         for name in FIGURES:
-            out = widgets.Output(layout=widgets.Layout(width="100%", min_width="0"))
-            out.add_class(f"{css}-{name}")
-            out.add_class(f"{css}-view")
-            self.outputs[name] = out
+            layout = widgets.Layout(width="100%", min_width="0")
+            label = name if css == "scne" else f"{css.removeprefix('scne-')}-{name}"  # in the page's draw log
+            view = Figure(label, layout=layout) if mode == "figure" else widgets.Output(layout=layout)
+            view.add_class(f"{css}-{name}")
+            view.add_class(f"{css}-view")
+            self.widgets[name] = view
         self.status = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.status.add_class("scne-status")
         self.error = widgets.HTML(layout=widgets.Layout(width="100%", display="none"))
@@ -59,6 +75,12 @@ class Views:
         self._busy = False
         for name in FIGURES:
             self._draw(name, figures.empty(TITLES[name], "Solving the first roadmap…"))
+
+    @property
+    def outputs(self) -> dict[str, Figure | widgets.Output]:
+        """The widget that shows each view (a :class:`.figure.Figure`, or an ``Output`` in
+        the earlier design); the name is kept for scripts written against that design."""
+        return self.widgets
 
     @property
     def timeline(self) -> go.Figure:
@@ -80,11 +102,14 @@ class Views:
     def show(self, roadmap: Roadmap, *, past: int = 0) -> None:
         """Draw ``roadmap`` in every view; with ``past``, phases 1..past are shaded as history
         on the timeline and the exposure view."""
-        for name, draw in FIGURES.items():
+        with self._lock:
+            self._batch += 1
+            batch = self._batch
+        for name, draw in FIGURES.items():  # each sent once built: the page draws it while the next is built
             figure = draw(roadmap)
             if past > 0 and roadmap.is_ok and name in ("timeline", "exposure"):
                 shade_past(figure, past)
-            self._draw(name, figure)
+            self._draw(name, figure, batch)
 
     def set_status(self, html: str) -> None:
         with self._lock:
@@ -105,19 +130,25 @@ class Views:
             self.error.value = ""
             self.error.layout.display = "none"
 
-    def _draw(self, name: str, figure: go.Figure) -> None:
-        """Show ``figure`` unless the view already shows the same one: each redraw costs a
-        browser a few hundred milliseconds of plotly rendering (and a flicker)."""
+    def _draw(self, name: str, figure: go.Figure, batch: int = 0) -> None:
+        """Show ``figure`` unless the view already shows the same one (nothing is sent then)."""
         self.figures[name] = figure
-        drawn = bundle(figure)
-        if self.outputs[name].outputs != (drawn,):
-            self.outputs[name].outputs = (drawn,)
+        view = self.widgets[name]
+        if isinstance(view, Figure):
+            view.show(figure, batch)
+            return
+        drawn = bundle(figure)  # the earlier design: each redraw rebuilds the plot in the browser
+        if self._bundles.get(name) != drawn:
+            self._bundles[name] = drawn
+            stamped = json.loads(json.dumps(drawn))  # the drawing's number, for benchmarks/browser.py
+            stamped["data"][MIME]["layout"]["meta"] = {"scne_batch": batch, "scne_sent": time.time() * 1000.0}
+            view.outputs = (stamped,)
 
     def _render(self) -> None:
         self.status.value = self._status_body + (f" &middot; {BUSY}" if self._busy else "")
 
     def _cell(self, name: str) -> widgets.Box:
-        box = widgets.Box([self.outputs[name]], layout=widgets.Layout(grid_area=name, width="100%"))
+        box = widgets.Box([self.widgets[name]], layout=widgets.Layout(grid_area=name, width="100%"))
         box.add_class("scne-cell")
         return box
 

@@ -54,6 +54,10 @@ def browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         args=CHROMIUM_ARGS, viewport=VIEWPORT)
     context.requested = []
     context.on("request", lambda request: context.requested.append(request.url))
+    # the page's errors go to the test's output, where a failure shows them
+    context.on("console", lambda message: print(f"browser {message.type}: {message.text[:500]}")
+               if message.type == "error" else None)
+    context.on("weberror", lambda error: print(f"browser exception: {str(error.error)[:500]}"))
     try:
         yield context
     finally:

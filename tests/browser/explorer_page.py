@@ -34,6 +34,8 @@ _OBSERVE = """() => {
   const log = {events: [], keys: []};
   window.__scne = log;
   window.addEventListener('keydown', () => log.keys.push(performance.now()), true);
+  // a figure widget redrawn in place (Plotly.react may change no node the observer watches)
+  window.addEventListener('scne-drawn', (e) => log.events.push({kind: e.detail.name, t: performance.now()}));
   const where = (node) => {
     const el = node.nodeType === 1 ? node : node.parentElement;
     if (!el) return null;
@@ -216,3 +218,32 @@ def foreign_requests(urls: list[str]) -> list[str]:
     local = {"127.0.0.1", "localhost", "::1", "[::1]"}
     return [u for u in urls if urlsplit(u).scheme in ("http", "https", "ws", "wss")
             and urlsplit(u).hostname not in local]
+
+
+# The four views' plots: the figure widget's marks (set when the plot was first drawn, and
+# each draw) and a test's own mark on the element, to tell an update in place from a rebuild.
+_PLOTS = """(tag) => ['timeline', 'exposure', 'flows', 'milestones'].map((view) => {
+  const gd = document.querySelector('.scne-' + view + ' .js-plotly-plot');
+  if (!gd) return null;
+  if (tag) gd.dataset.testMark = tag + '-' + view;
+  return {view, mark: gd.dataset.testMark || null, first: gd.dataset.scneFirstDraw || null,
+          draws: Number(gd.dataset.scneDraws || 0), batch: Number(gd.dataset.scneBatch || 0),
+          plots: document.querySelectorAll('.scne-' + view + ' .js-plotly-plot').length};
+})"""
+
+
+def plots(page: Page, tag: str = "") -> list[dict[str, object] | None]:
+    """The main views' plot elements as the figure widget marked them (and with ``tag``,
+    mark each with ``data-test-mark``)."""
+    return list(page.evaluate(_PLOTS, tag))
+
+
+def plotly_evaluations(page: Page) -> int:
+    """How many times the page evaluated plotly.js for the figure widgets."""
+    return int(page.evaluate("() => (globalThis[Symbol.for('scnekit.plotly')] || {}).evaluated || 0"))
+
+
+def timeline_labels(page: Page) -> list[str]:
+    """The measures the timeline shows (its y-axis labels), in order."""
+    return list(page.evaluate("(sel) => [...document.querySelectorAll(sel)].map((t) => t.textContent.trim())",
+                              f"{TIMELINE} .ytick"))

@@ -56,6 +56,7 @@ def accept_dialog(page: Any) -> None:
     if dialog.count() and dialog.first.is_visible():
         print(f"JupyterLab dialog: {dialog.first.inner_text()[:300]!r}")
         dialog.first.locator(".jp-mod-accept").first.click()
+        page.wait_for_timeout(500)
 
 
 def dismiss_news(page: Any) -> None:
@@ -89,7 +90,25 @@ def test_explorer_renders_in_jupyterlab_and_follows_the_slider(browser: Any, lab
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     assert page.locator(".jp-toast-container", has_text="news").count() == 0
     assert ui.foreign_requests(browser.requested) == []
+    assert ui.plotly_evaluations(page) == 1
+    assert all(p is not None and p["plots"] == 1 and p["first"] for p in ui.plots(page))
     (artifacts / "lab-timings.json").write_text(json.dumps(
         {"server_ready_s": round(lab.ready_seconds, 2), "page_to_explorer_s": round(cold, 2),
          "slider_moves": latencies.seconds, "first_redraw": latencies.first}, indent=2) + "\n")
+
+    # a page that connects later (here: the same notebook reloaded) shows the current figures
+    shown = {"labels": ui.timeline_labels(page), "status": ui.status_text(page),
+             "slider": ui.slider_value(page)}
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
+    page.reload(timeout=180_000)
+    ui.wait_for_explorer(page)
+    page.wait_for_function("(n) => document.querySelectorAll('.scne-timeline .ytick').length >= n",
+                           arg=len(shown["labels"]), timeout=60_000)
+    page.screenshot(path=str(artifacts / "lab-explorer-reloaded.png"))
+    assert ui.slider_value(page) == shown["slider"]
+    assert ui.timeline_labels(page) == shown["labels"]
+    assert ui.status_text(page) == shown["status"]
+    assert ui.plotly_evaluations(page) == 1
+    assert ui.foreign_requests(browser.requested) == []
     page.close()

@@ -1,7 +1,8 @@
 """The workshop dashboard as a facilitator shows it: ``scnekit workshop`` (Voilà) in Chromium.
 
 The tests share one server and one page, and run in order: open, move the exposure
-slider 20 times (timed), make the scenario infeasible, check nothing left the machine.
+slider 20 times (timed), move a milestone's deadline, make the scenario infeasible, check
+nothing left the machine.
 """
 
 from __future__ import annotations
@@ -47,12 +48,24 @@ def page(browser: Any, server: Server, artifacts: Path) -> Iterator[Any]:
     TIMINGS["page_to_explorer_s"] = round(time.perf_counter() - began, 2)
     print(f"Voila cold start: page to rendered Explorer in {TIMINGS['page_to_explorer_s']} s")
     page.screenshot(path=str(artifacts / "voila-opened.png"))
-    for view in ("timeline", "exposure", "flows", "milestones"):  # each view whole, for a person to look at
-        page.locator(f".scne-{view}").screenshot(path=str(artifacts / f"voila-{view}.png"))
+    view_screenshots(page, artifacts, "")
     yield page
     (artifacts / "voila-timings.json").write_text(json.dumps(TIMINGS, indent=2) + "\n")
     print(f"timings: {artifacts / 'voila-timings.json'}")
     page.close()
+
+
+def view_screenshots(page: Any, artifacts: Path, suffix: str) -> None:
+    """Each view whole, for a person to look at: in a viewport tall enough for the tallest
+    (the page scrolls inside Voilà's own container, so a taller element would be cut)."""
+    page.set_viewport_size({"width": 1366, "height": 3200})
+    try:
+        page.wait_for_timeout(300)
+        for view in ("timeline", "exposure", "flows", "milestones"):
+            page.locator(f".scne-{view}").screenshot(path=str(artifacts / f"voila-{view}{suffix}.png"))
+    finally:
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.wait_for_timeout(300)
 
 
 def test_dashboard_shows_the_explorer_and_no_code(page: Any) -> None:
@@ -83,6 +96,24 @@ def test_exposure_slider_updates_timeline_and_status(page: Any, artifacts: Path)
     assert latencies.worst < WORST_SECONDS, latencies.summary()
 
 
+def test_views_are_updated_in_place(page: Any, artifacts: Path) -> None:
+    """A move updates each view's plot element (Plotly.react), never replaces it; plotly.js
+    was evaluated once for the page."""
+    before = ui.plots(page, tag="kept")
+    assert all(p is not None and p["first"] and p["plots"] == 1 for p in before), before
+    latencies = ui.zigzag(page, moves=4, amplitude=2)
+    print(f"Voila, views updated in place: {latencies.summary()}")
+    after = ui.plots(page)
+    for was, now in zip(before, after, strict=True):
+        assert now is not None and now["plots"] == 1
+        assert now["mark"] == f"kept-{now['view']}", "the plot element was replaced"
+        assert now["first"] == was["first"]  # type: ignore[index]
+    assert sum(now["draws"] for now in after) > sum(was["draws"] for was in before)  # type: ignore[index,misc]
+    assert ui.plotly_evaluations(page) == 1
+    view_screenshots(page, artifacts, "-updated")
+    assert ui.error_text(page) == ""
+
+
 def test_paced_moves_show_solved_ahead_optima(page: Any) -> None:
     """A room pauses between moves; the explorer uses the pause to solve the next steps.
 
@@ -100,6 +131,34 @@ def test_paced_moves_show_solved_ahead_optima(page: Any) -> None:
     assert ui.error_text(page) == ""
 
 
+def test_milestone_deadline_dropdown_updates_the_status(page: Any, artifacts: Path) -> None:
+    """A quarter earlier for frontline calm, chosen in the Milestones section: the status line
+    shows the roadmap for it; the deadline goes back afterwards, for the tests that follow."""
+    page.get_by_text("Milestones: deadlines and weights").click()
+    deadline = page.locator(".scne-deadline-frontline-calm select")
+    deadline.wait_for(state="visible")
+    assert deadline.locator("option:checked").inner_text() == "Q4"
+    before = ui.status_text(page)
+    since = float(page.evaluate("() => performance.now()"))
+    deadline.select_option(label="Q3")
+    TIMINGS["deadline_s"] = round(ui.wait_settled(page, since), 2)
+    after = ui.status_text(page)
+    print(f"deadline Q4 -> Q3 settled in {TIMINGS['deadline_s']} s; status: {after[:300]!r}")
+    assert after != before
+    assert "optimal" in after or "no roadmap" in after.lower()
+    assert ui.error_text(page) == ""
+    page.locator(".scne-milestone-controls").screenshot(path=str(artifacts / "voila-milestone-controls.png"))
+    page.get_by_text("Measure: cost and value to each party").click()
+    page.locator(".scne-measure-search input").fill("ceasefire")
+    page.wait_for_function("() => document.querySelector('.scne-measure-editor').innerText.includes('(ceasefire-')",
+                           timeout=30_000)
+    page.locator(".scne-measure-editor").screenshot(path=str(artifacts / "voila-measure-editor.png"))
+    since = float(page.evaluate("() => performance.now()"))
+    deadline.select_option(label="Q4")
+    ui.wait_settled(page, since)
+    assert ui.error_text(page) == ""
+
+
 def test_infeasible_exposure_names_the_conflicts(page: Any, example_folder: Path, artifacts: Path) -> None:
     plan = scnekit.load(example_folder / "syria_scne.yaml")
     low, _, _ = ui.slider_bounds(page)
@@ -111,6 +170,42 @@ def test_infeasible_exposure_names_the_conflicts(page: Any, example_folder: Path
     named = [p.id for p in plan.parties if p.name in text or f"'{p.id}'" in text]
     assert named, f"no party named in the status: {text!r}"
     assert ui.error_text(page) == ""
+
+
+# anywidget gives each model 2 s to load its module; a model that misses them applies no trait
+# update ever after. On a loaded machine that happens; here every such deadline is missed.
+MISS_THE_START_UP_DEADLINE = """
+(() => {
+  const timeout = AbortSignal.timeout.bind(AbortSignal);
+  window.__scneMissed = 0;
+  AbortSignal.timeout = (ms) => {
+    if (ms !== 2000) return timeout(ms);
+    window.__scneMissed += 1;
+    const missed = new AbortController();
+    setTimeout(() => missed.abort(new DOMException("deadline missed on purpose", "TimeoutError")), 0);
+    return missed.signal;
+  };
+})();
+"""
+
+
+def test_views_follow_the_slider_when_widgets_missed_their_start_up_deadline(browser: Any, server: Server) -> None:
+    """The figures reach the page through the shared plotly.js widget, so a figure whose
+    model missed anywidget's start-up deadline still follows every move."""
+    page = browser.new_page()
+    try:
+        page.add_init_script(MISS_THE_START_UP_DEADLINE)
+        page.goto(server.url, timeout=180_000)
+        ui.wait_for_explorer(page)  # the first roadmap came after the views started
+        assert page.evaluate("() => window.__scneMissed") >= 4
+        before = ui.timeline_html(page)
+        latencies = ui.zigzag(page, moves=2, amplitude=2)
+        print(f"Voila, start-up deadline missed: {latencies.summary()}")
+        assert all(first is not None for first in latencies.first), "a view did not follow the slider"
+        assert ui.timeline_html(page) != before
+        assert ui.error_text(page) == ""
+    finally:
+        page.close()
 
 
 def test_nothing_left_this_machine(browser: Any, page: Any) -> None:
