@@ -15,12 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import pulp
 
-from scnekit.engine.formulation import Formulation
+from scnekit.engine.formulation import Formulation, Terms
 from scnekit.engine.pulp_compat import LE
 from scnekit.engine.session import Session, check_arguments
 from scnekit.errors import UsageError
@@ -96,9 +97,16 @@ class _PeakFormulation(Formulation):
         self.peak = self._variable("peak_exposure", pulp.LpContinuous, None, None)
         for party in self.peak_parties:
             for t in range(1, self.plan.phases + 1):
-                terms = self.exposure_terms(party, t)
-                terms[self.peak] = terms.get(self.peak, 0.0) - 1.0
-                self._row(f"peak_{party}_{t}", terms, LE, 0.0)
+                terms, _ = self._peak_row(party, t)
+                self._row(f"peak_{party}_{t}", terms, LE, 0.0, follows=partial(self._peak_row, party, t),
+                          tags=[("party", party)])
+
+    def _peak_row(self, party: str, t: int) -> tuple[Terms, float]:
+        """E_p(t) - peak (its coefficients follow costs and values, see Formulation._row)."""
+        assert self.peak is not None
+        terms = self.exposure_terms(party, t)
+        terms[self.peak] = terms.get(self.peak, 0.0) - 1.0
+        return terms, 0.0
 
     def apply(self, plan: Plan, pins: Mapping[str, int] | None = None) -> None:
         super().apply(plan, pins)

@@ -50,10 +50,9 @@ class MovesFormulation(Formulation):
         self.moves = self._variable("moves", pulp.LpContinuous, 0, None)
         terms[self.moves] = -1.0
         self._row("moves_count", terms, EQ, -float(constant))
-        if self._floor() is not None:
-            objective = self.base_problem.objective
-            floor_terms: Terms = dict(objective.items()) if objective is not None else {}
-            self.floor_row = self._row("objective_floor", floor_terms, GE, 0.0)
+        if self._floor() is not None:  # the plan's objective (it follows costs, values and weights)
+            self.floor_row = self._row("objective_floor", self.objective_terms(), GE, 0.0,
+                                       follows=lambda: (self.objective_terms(), 0.0), tags=["objective"])
 
     def moved_terms(self) -> tuple[Terms, int]:
         """Σ moved_m as ``{variable: coefficient}`` and a constant."""

@@ -12,21 +12,28 @@ Rules that a diagnosis may relax (``elastic=True``) each get one binary ``relax`
 variable: mandatory measures, pins, milestone deadlines, each party's exposure limit,
 capacity, each party's minimum received, and balance. The rest (windows,
 availability, requires, links) always hold.
+
+A model is built once per :func:`structure_key` and then follows the plan's parameters in
+place (:meth:`Formulation.apply`): bounds and right-hand sides, and the coefficients that
+costs, values, milestone weights, objective weights and the phase of a deadline put in
+the objective and in the rows that follow them (see :meth:`Formulation._row`).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
 
 import pulp
 
 from scnekit.ledger import achieved_phase, completion
-from scnekit.model import LinkKind, Measure, MilestoneMode, Plan, Rule, RuleKind
+from scnekit.model import LinkKind, Measure, Milestone, MilestoneMode, Plan, Rule, RuleKind
 
 from .implications import completed_before
-from .pulp_compat import EQ, GE, LE, add_row, expression
+from .pulp_compat import EQ, GE, LE, add_row, expression, set_coefficient
 from .windows import earliest_starts, structural_windows
 
 Terms = dict[pulp.LpVariable, float]
@@ -40,22 +47,46 @@ def structure_key(plan: Plan) -> Hashable:
     """Everything about a plan that shapes the model's rows and columns.
 
     Two plans with the same key differ only in parameters that :meth:`Formulation.apply`
-    sets in place: earliest starts, availability, pins, exposure limits, capacities,
-    minimum received values and the balance gap.
+    sets in place. Bounds and right-hand sides: earliest starts, availability, pins,
+    exposure limits, capacities, minimum received values, minimum stakes and the balance
+    gap. Coefficients: costs, values (a cost or value may go to 0 and back), milestone
+    weights, the objective's weights, and the phase of a milestone's deadline (which
+    ``holds`` column its row asks for; the windows never depend on deadlines).
+
+    Still a new model: a deadline added or removed, and a party's first cost (its
+    exposure rows exist once one of its measures costs something), besides every change
+    to measures, links, milestones' members, the horizon or which rules are set. Rows
+    built from the structure alone (windows, requires, links, the milestones' hull and
+    essential-member rows, :mod:`~scnekit.engine.implications`) use none of the
+    coefficients, so they hold for every value of them.
     """
+    costly = {m.by for m in plan.measures if m.cost > 0}
     return (
         plan.phases,
-        tuple((m.id, m.by, m.cost, tuple(sorted(m.to.items())), m.duration, m.latest,
-               m.mandatory, m.requires) for m in plan.measures),
+        tuple(p.id for p in plan.parties),
+        tuple((m.id, m.by, m.duration, m.latest, m.mandatory, m.requires) for m in plan.measures),
         plan.links,
-        tuple((k.id, k.mode, k.measures, k.count, k.deadline, k.weight) for k in plan.milestones),
-        plan.objective,
-        tuple(plan.rules.exposure_limit(p.id) is not None for p in plan.parties),
+        tuple((k.id, k.mode, k.measures, k.count, k.deadline is not None) for k in plan.milestones),
+        tuple(plan.rules.exposure_limit(p.id) is not None and p.id in costly for p in plan.parties),
         tuple(plan.rules.min_stake(p.id) is not None for p in plan.parties),
         plan.horizon.capacity is not None,
         tuple(sorted(plan.rules.min_received)),
         plan.rules.balance.among if plan.rules.balance else None,
     )
+
+
+@dataclass
+class _Following:
+    """A row whose coefficients follow the plan's parameters: ``terms`` computes them (and
+    the big M of its relax column) from the current plan. The parameters it depends on are
+    its tags in ``Formulation._tagged`` (see :func:`_changed`)."""
+
+    row: pulp.LpConstraint
+    index: int  # in Formulation.rows
+    sense: int
+    rule: Rule | None
+    terms: Callable[[], tuple[Terms, float]]
+    current: dict[int, float]  # column -> coefficient, as in the row now
 
 
 class Formulation:
@@ -114,6 +145,13 @@ class Formulation:
         self.gap_row: pulp.LpConstraint | None = None
         self.pinned: dict[str, int] = dict(pins or {})
         self._ledger: dict[str, tuple[list[Measure], list[Measure]]] | None = None  # see _ledger_parts
+        self._following: list[_Following] = []  # see _row
+        self._tagged: dict[Hashable, list[int]] = {}  # parameter tag -> indices in _following
+        self._costs: dict[int, float] = {}  # the objective: column -> coefficient (see _objective)
+        # every coefficient apply changed, in order, for the models loaded from this one
+        # (HighsModel.sync pushes what it has not seen): (column, old, new) and (row, column, old, new)
+        self.cost_log: list[tuple[int, float, float]] = []
+        self.coefficient_log: list[tuple[int, int, float, float]] = []
         self._build()
         self.impossible: list[str] = []
         self.apply(plan, pins)
@@ -176,15 +214,30 @@ class Formulation:
         self._pairs_in_problem = len(names)
         return self.base_problem
 
-    def _row(self, name: str, terms: Terms, sense: int, rhs: float, *,
-             rule: Rule | None = None, big_m: float = 0.0) -> pulp.LpConstraint:
+    def _relaxed(self, terms: Terms, sense: int, rule: Rule | None, big_m: float) -> Terms:
+        """``terms`` with the relax column of ``rule`` (elastic model only)."""
         if rule is not None and self.elastic:
             relax = self.relax.get(rule)
             if relax is None:
                 relax = self._variable(_clean(f"relax_{rule.kind}_{rule.subject}"))
                 self.relax[rule] = relax
             terms[relax] = terms.get(relax, 0.0) + (-big_m if sense == LE else big_m)
+        return terms
+
+    def _row(self, name: str, terms: Terms, sense: int, rhs: float, *,
+             rule: Rule | None = None, big_m: float = 0.0,
+             follows: Callable[[], tuple[Terms, float]] | None = None,
+             tags: Iterable[Hashable] = ()) -> pulp.LpConstraint:
+        """Add a row. One whose coefficients (or big M) depend on costs, values, weights or
+        deadlines gives ``follows``: it computes ``(terms, big_m)`` from :attr:`plan`, and
+        :meth:`apply` calls it again when a parameter named in ``tags`` changes."""
+        terms = self._relaxed(terms, sense, rule, big_m)
         row = add_row(self.base_problem, terms, sense, rhs, self._unique(name))
+        if follows is not None:
+            current = {self._column[id(var)]: coef for var, coef in terms.items()}
+            for tag in tags:
+                self._tagged.setdefault(tag, []).append(len(self._following))
+            self._following.append(_Following(row, len(self.rows), sense, rule, follows, current))
         self.rows.append(row)
         return row
 
@@ -322,38 +375,52 @@ class Formulation:
             _add(terms, self.done(m.id, t), -m.to[party])
         return terms
 
+    def _given(self, party: str) -> float:
+        """What the live measures of ``party`` cost it in all."""
+        return sum(m.cost for m in self._ledger_parts(party)[0])
+
+    def _exposure_row(self, party: str, t: int) -> tuple[Terms, float]:
+        return self.exposure_terms(party, t), self._given(party)
+
     def _exposure(self, T: int) -> None:
+        """E_p(t) <= limit for each party with a limit and a measure that costs it something
+        (the structure key holds which parties have one; without, the row cannot bind)."""
         rules = self.plan.rules
+        costly = {m.by for m in self.plan.measures if m.cost > 0}
         for party in self.plan.parties:
-            if rules.exposure_limit(party.id) is None:
+            if rules.exposure_limit(party.id) is None or party.id not in costly:
                 continue
-            gives, _ = self._ledger_parts(party.id)
-            if not gives:
-                continue
-            big_m = sum(m.cost for m in gives)
-            self.exposure_rows[party.id] = [
-                self._row(f"exposure_{party.id}_{t}", self.exposure_terms(party.id, t), LE, 0.0,
-                          rule=Rule(RuleKind.MAX_EXPOSURE, party.id), big_m=big_m)
-                for t in range(1, T + 1)]
+            rows = []
+            for t in range(1, T + 1):
+                terms, big_m = self._exposure_row(party.id, t)
+                rows.append(self._row(f"exposure_{party.id}_{t}", terms, LE, 0.0,
+                                      rule=Rule(RuleKind.MAX_EXPOSURE, party.id), big_m=big_m,
+                                      follows=partial(self._exposure_row, party.id, t), tags=[("party", party.id)]))
+            self.exposure_rows[party.id] = rows
 
     def _stake(self, T: int) -> None:
         """``rules.min_stake`` (ANALYSIS.md section 5): for t in 1..T-1,
         (R_p(T) - R_p(t)) - (G_p(T) - G_p(t)) >= n, that is E_p(t) - E_p(T) >= n."""
         for party in self.plan.parties:
-            least = self.plan.rules.min_stake(party.id)
-            if least is None:
+            if self.plan.rules.min_stake(party.id) is None:
                 continue
-            gives, _ = self._ledger_parts(party.id)
-            final = self.exposure_terms(party.id, T)
-            big_m = max(0.0, least) + sum(m.cost for m in gives) + 1.0  # the stake is never below -sum(costs)
             rows = []
             for t in range(1, T):
-                terms = self.exposure_terms(party.id, t)
-                for var, coef in final.items():
-                    _add(terms, var, -coef)
+                terms, big_m = self._stake_row(party.id, t)
                 rows.append(self._row(f"stake_{party.id}_{t}", terms, GE, 0.0,
-                                      rule=Rule(RuleKind.MIN_STAKE, party.id), big_m=big_m))
+                                      rule=Rule(RuleKind.MIN_STAKE, party.id), big_m=big_m,
+                                      follows=partial(self._stake_row, party.id, t),
+                                      tags=[("party", party.id), ("min_stake", party.id)]))
             self.stake_rows[party.id] = rows
+
+    def _stake_row(self, party: str, t: int) -> tuple[Terms, float]:
+        """E_p(t) - E_p(T), and a big M: the stake is never below -sum(costs)."""
+        least = self.plan.rules.min_stake(party)
+        assert least is not None
+        terms = self.exposure_terms(party, t)
+        for var, coef in self.exposure_terms(party, self.plan.phases).items():
+            _add(terms, var, -coef)
+        return terms, max(0.0, least) + self._given(party) + 1.0
 
     def _received_terms(self, party: str) -> Terms:
         terms: Terms = {}
@@ -362,26 +429,39 @@ class Formulation:
                 _add(terms, self.scheduled(m.id), m.to[party])
         return terms
 
+    def _received_row(self, party: str) -> tuple[Terms, float]:
+        return self._received_terms(party), self.plan.rules.min_received[party]
+
+    def _balance_row(self, party: str, bound: pulp.LpVariable) -> tuple[Terms, float]:
+        terms = self._received_terms(party)
+        terms[bound] = -1.0
+        return terms, 0.0
+
+    def _gap_row(self) -> tuple[Terms, float]:
+        assert self.balance_vars is not None
+        high, low = self.balance_vars
+        return {high: 1.0, low: -1.0}, sum(sum(m.to.values()) for m in self.plan.measures)
+
     def _received(self) -> None:
         rules = self.plan.rules
-        for party, least in rules.min_received.items():
+        for party in rules.min_received:
+            terms, big_m = self._received_row(party)
             self.min_received_rows[party] = self._row(
-                f"min_received_{party}", self._received_terms(party), GE, 0.0,
-                rule=Rule(RuleKind.MIN_RECEIVED, party), big_m=least)
+                f"min_received_{party}", terms, GE, 0.0, rule=Rule(RuleKind.MIN_RECEIVED, party), big_m=big_m,
+                follows=partial(self._received_row, party), tags=[("party", party), ("min_received", party)])
         if rules.balance is None:
             return
-        top = sum(sum(m.to.values()) for m in self.plan.measures)
         high = self._variable("balance_high", pulp.LpContinuous, 0, None)
         low = self._variable("balance_low", pulp.LpContinuous, 0, None)
         self.balance_vars = (high, low)
         for party in rules.balance.among:
-            terms = self._received_terms(party)
-            terms[high] = -1.0
-            self._row(f"balance_below_{party}", terms, LE, 0.0)
-            terms = self._received_terms(party)
-            terms[low] = -1.0
-            self._row(f"balance_above_{party}", terms, GE, 0.0)
-        self.gap_row = self._row("balance_gap", {high: 1.0, low: -1.0}, LE, 0.0, rule=Rule(RuleKind.BALANCE), big_m=top)
+            for name, bound, sense in ((f"balance_below_{party}", high, LE), (f"balance_above_{party}", low, GE)):
+                terms, _ = self._balance_row(party, bound)
+                self._row(name, terms, sense, 0.0, follows=partial(self._balance_row, party, bound),
+                          tags=[("party", party)])
+        terms, top = self._gap_row()
+        self.gap_row = self._row("balance_gap", terms, LE, 0.0, rule=Rule(RuleKind.BALANCE), big_m=top,
+                                 follows=self._gap_row, tags=["values"])
 
     def _milestones(self, T: int) -> None:
         before = completed_before(self.plan) if self.essential else {}
@@ -410,9 +490,16 @@ class Formulation:
             if k.mode != MilestoneMode.ALL and self.essential:
                 self._essential(k.id, k.measures, k.count, holds, before)
             if k.deadline is not None:
-                terms = {}
-                _add(terms, holds.get(k.deadline), 1.0)
-                self._row(f"deadline_{k.id}", terms, GE, 1.0, rule=Rule(RuleKind.DEADLINE, k.id), big_m=1.0)
+                terms, big_m = self._deadline_row(k.id)
+                self._row(f"deadline_{k.id}", terms, GE, 1.0, rule=Rule(RuleKind.DEADLINE, k.id), big_m=big_m,
+                          follows=partial(self._deadline_row, k.id), tags=[("deadline", k.id)])
+
+    def _deadline_row(self, kid: str) -> tuple[Terms, float]:
+        """holds_k(deadline) >= 1: the deadline picks the column (none: the row cannot hold)."""
+        deadline = self.plan.milestone_by_id[kid].deadline
+        terms: Terms = {}
+        _add(terms, self.holding[kid].get(deadline) if deadline is not None else None, 1.0)
+        return terms, 1.0
 
     def _at_least(self, kid: str, measures: tuple[str, ...], count: int, t: int,
                   y: pulp.LpVariable) -> None:
@@ -475,22 +562,35 @@ class Formulation:
         if self.elastic:
             self.base_problem.setObjective(expression({v: 1.0 for v in self.relax.values()}))
             return
-        w_benefit, w_milestones = self.plan.objective.benefit, self.plan.objective.milestones
-        terms: Terms = {}
         for m in self.plan.measures:
-            steps = self.started.get(m.id)
-            if not steps or m.net == 0 or w_benefit == 0:
-                continue
-            last = max(steps)
-            coef = w_benefit * m.net
-            for v in steps.values():
-                _add(terms, v, coef)
-            _add(terms, steps[last], coef * (T - m.completion(last)))
+            self._costs.update(self._measure_costs(m))
         for k in self.plan.milestones:
-            if k.weight and w_milestones:
-                for y in self.holding[k.id].values():
-                    _add(terms, y, w_milestones * k.weight)
-        self.base_problem.setObjective(expression(terms))
+            self._costs.update(self._milestone_costs(k))
+        self.base_problem.setObjective(expression(self.objective_terms()))
+
+    def objective_terms(self) -> Terms:
+        """The objective of the exact model as ``{variable: coefficient}``."""
+        return {self.variables[col]: coef for col, coef in self._costs.items()}
+
+    def _measure_costs(self, m: Measure) -> dict[int, float]:
+        """Measure ``m``'s objective coefficients by column: w_benefit * net_m * (T - c_m + 1)
+        for a start at s, as a sum over its running-sum columns."""
+        steps = self.started.get(m.id)
+        w_benefit = self.plan.objective.benefit
+        if not steps or m.net == 0 or w_benefit == 0:
+            return {}
+        last = max(steps)
+        coef = w_benefit * m.net
+        terms: Terms = {}
+        for v in steps.values():
+            _add(terms, v, coef)
+        _add(terms, steps[last], coef * (self.plan.phases - m.completion(last)))
+        return {self._column[id(v)]: c for v, c in terms.items()}
+
+    def _milestone_costs(self, k: Milestone) -> dict[int, float]:
+        """Milestone ``k``'s objective coefficients by ``holds`` column."""
+        w = self.plan.objective.milestones * k.weight
+        return {self._column[id(y)]: w for y in self.holding[k.id].values()} if w else {}
 
     # -- parameters ----------------------------------------------------------------
 
@@ -500,7 +600,9 @@ class Formulation:
         return structure_key(plan) == self.key
 
     def apply(self, plan: Plan, pins: Mapping[str, int] | None = None) -> None:
-        """Set the parameters of ``plan`` (same structure key) on the model in place.
+        """Set the parameters of ``plan`` (same structure key) on the model in place: bounds
+        and right-hand sides, then the objective and the rows that follow costs, values,
+        weights and deadlines (:meth:`_coefficients`).
 
         Records in :attr:`impossible` the bounds that contradict each other (a pin
         outside a measure's window, a pinned measure that is unavailable), so a caller
@@ -508,7 +610,7 @@ class Formulation:
         """
         if not self.accepts(plan):
             raise ValueError("plan has a different structure; build a new Formulation (see accepts)")
-        self.plan = plan
+        old, self.plan = self.plan, plan
         pins = dict(pins or {})
         self.impossible = []
         # earliest, availability, pins, and what requires, links and exposure limits imply
@@ -539,6 +641,56 @@ class Formulation:
             row.changeRHS(plan.rules.min_received[party])
         if self.gap_row is not None and plan.rules.balance is not None:
             self.gap_row.changeRHS(plan.rules.balance.max_gap)
+        self._coefficients(old, plan)
+
+    def _coefficients(self, old: Plan, plan: Plan) -> None:
+        """Set the objective and the rows that follow costs, values, weights and deadlines
+        (see :meth:`_row`) from ``plan``, where they differ from ``old``'s; every change
+        goes to :attr:`cost_log` and :attr:`coefficient_log`."""
+        tags = _changed(old, plan, elastic=self.elastic)
+        if not tags:
+            return
+        self._ledger = None  # which measures cost or give each party something
+        if not self.elastic:
+            everything = "weights" in tags
+            fresh: dict[int, float] = {}
+            for m in plan.measures:
+                if everything or ("measure", m.id) in tags:
+                    fresh.update(dict.fromkeys((self._column[id(v)] for v in self.started.get(m.id, {}).values()), 0.0))
+                    fresh.update(self._measure_costs(m))
+            for k in plan.milestones:
+                if everything or ("weight", k.id) in tags:
+                    fresh.update(dict.fromkeys((self._column[id(y)] for y in self.holding[k.id].values()), 0.0))
+                    fresh.update(self._milestone_costs(k))
+            moved = False
+            for col, coef in fresh.items():
+                before = self._costs.get(col, 0.0)
+                if coef != before:
+                    self.cost_log.append((col, before, coef))
+                    moved = True
+                if coef:
+                    self._costs[col] = coef
+                else:
+                    self._costs.pop(col, None)
+            if moved:
+                self._costs = dict(sorted(self._costs.items()))  # in column order, as a build gives it
+                self.base_problem.setObjective(expression(self.objective_terms()))
+                tags.add("objective")
+        for i in sorted({i for tag in tags for i in self._tagged.get(tag, ())}):
+            self._follow(self._following[i])
+
+    def _follow(self, following: _Following) -> None:
+        """Recompute one following row and set the coefficients that changed."""
+        terms, big_m = following.terms()
+        terms = self._relaxed(terms, following.sense, following.rule, big_m)
+        now = {self._column[id(var)]: coef for var, coef in terms.items()}
+        before = following.current
+        for col in [*before, *(c for c in now if c not in before)]:
+            old, new = before.get(col, 0.0), now.get(col, 0.0)
+            if old != new:
+                self.coefficient_log.append((following.index, col, old, new))
+                set_coefficient(following.row, self.variables[col], new)
+        following.current = now
 
     def point(self, starts: Mapping[str, int]) -> dict[str, float]:
         """The value of every variable (by name) for the roadmap ``starts``.
@@ -579,6 +731,34 @@ class Formulation:
                     out[mid] = t
                     break
         return out
+
+
+def _changed(old: Plan, new: Plan, *, elastic: bool) -> set[Hashable]:
+    """Tags of the parameters that differ between two plans of one structure key and that
+    coefficients depend on: ``("measure", m)`` (its cost or values), ``("party", p)`` (what
+    costs or gives ``p`` something), ``"values"`` (any value), ``("weight", k)``,
+    ``("deadline", k)``, ``"weights"`` (the objective's), and in the elastic model, where
+    they set big Ms, ``("min_received", p)`` and ``("min_stake", p)``."""
+    tags: set[Hashable] = set()
+    for a, b in zip(old.measures, new.measures, strict=True):
+        if a.cost != b.cost or a.to != b.to:
+            tags.update({("measure", b.id), ("party", b.by)}, {("party", p) for p in {*a.to, *b.to}})
+            if a.to != b.to:
+                tags.add("values")
+    for x, y in zip(old.milestones, new.milestones, strict=True):
+        if x.weight != y.weight:
+            tags.add(("weight", y.id))
+        if x.deadline != y.deadline:
+            tags.add(("deadline", y.id))
+    if old.objective != new.objective:
+        tags.add("weights")
+    if elastic:
+        for p in new.parties:
+            if old.rules.min_stake(p.id) != new.rules.min_stake(p.id):
+                tags.add(("min_stake", p.id))
+            if old.rules.min_received.get(p.id) != new.rules.min_received.get(p.id):
+                tags.add(("min_received", p.id))
+    return tags
 
 
 def _add(terms: Terms, var: pulp.LpVariable | None, coef: float) -> None:

@@ -2,16 +2,19 @@
 
 PuLP's own HiGHS interface adds columns and rows one Python call at a time and
 rebuilds the solver model on every solve. Here the matrix goes over once as arrays;
-a re-solve pushes only the bounds (the parameters a workshop changes) and runs again.
+a re-solve pushes the bounds and the objective and matrix coefficients that changed
+(the parameters a workshop changes) and runs again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import struct
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import highspy
 import numpy as np
@@ -36,6 +39,14 @@ _DEFAULTS: dict[str, bool | int | float | str] = {
 NO_HEURISTICS: dict[str, bool | int | float | str] = {
     "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
 }
+
+
+class Changes(Protocol):
+    """Where a model's coefficient changes come from (a Formulation): every change in order,
+    ``(column, old, new)`` for the objective and ``(row, column, old, new)`` for the matrix."""
+
+    cost_log: list[tuple[int, float, float]]
+    coefficient_log: list[tuple[int, int, float, float]]
 
 
 @dataclass(frozen=True)
@@ -73,9 +84,11 @@ class HighsModel:
 
     def __init__(self, problem: pulp.LpProblem, variables: list[pulp.LpVariable],
                  rows: list[pulp.LpConstraint], *, names: bool = False,
-                 pairs: tuple[list[int], list[int], list[str]] | None = None) -> None:
+                 pairs: tuple[list[int], list[int], list[str]] | None = None,
+                 changes: Changes | None = None) -> None:
         """Load ``problem``'s objective, ``variables`` and ``rows``, then ``pairs``: rows
-        ``variables[a] - variables[b] <= 0`` given as column indices (and names)."""
+        ``variables[a] - variables[b] <= 0`` given as column indices (and names).
+        :meth:`sync` pushes the coefficient changes ``changes`` logs from now on."""
         self.variables = variables
         self.rows = rows
         self.index = {var.name: i for i, var in enumerate(variables)}
@@ -95,6 +108,12 @@ class HighsModel:
         costs = np.array([c for _, c in cost_terms], dtype=np.float64)
         if len(cost_idx):
             self.highs.changeColsCost(len(cost_idx), cost_idx, costs)
+        self.costs = np.zeros(n)  # the objective as loaded and pushed
+        self.costs[cost_idx] = costs
+        self._changes = changes
+        self._seen = (len(changes.cost_log), len(changes.coefficient_log)) if changes is not None else (0, 0)
+        self._edited: dict[tuple[int, int], tuple[float, float]] = {}  # (row, col) -> (as loaded, now)
+        self.fingerprint = self._fingerprint()
         self.offset = float(objective.constant) if objective is not None else 0.0
         sense = highspy.ObjSense.kMaximize if problem.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
         self.highs.changeObjectiveSense(sense)
@@ -127,7 +146,7 @@ class HighsModel:
     @classmethod
     def from_formulation(cls, f: Formulation, *, names: bool = False) -> HighsModel:
         """Load a :class:`~scnekit.engine.formulation.Formulation` (its rows and its bulk pairs)."""
-        return cls(f.base_problem, f.variables, f.rows, names=names, pairs=f.pairs)
+        return cls(f.base_problem, f.variables, f.rows, names=names, pairs=f.pairs, changes=f)
 
     def _col_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         inf = highspy.kHighsInf
@@ -146,7 +165,9 @@ class HighsModel:
         return low, high
 
     def sync(self) -> None:
-        """Push the PuLP model's current variable bounds and right-hand sides."""
+        """Push the PuLP model's current variable bounds and right-hand sides, and the
+        objective and matrix coefficients changed since the last sync (only those)."""
+        self._push_coefficients()
         cols = np.arange(len(self.variables), dtype=np.int32)
         lower, upper = self._col_bounds()
         self.highs.changeColsBounds(len(cols), cols, lower, upper)
@@ -155,6 +176,73 @@ class HighsModel:
         if len(rows):
             self.highs.changeRowsBounds(len(rows), rows, low, high)  # type: ignore[attr-defined]
         self._region = Region(lower, upper, low, high)
+
+    def _push_coefficients(self) -> None:
+        """Push the coefficient changes logged since the last sync (see :class:`Changes`);
+        a row or column changed and changed back costs nothing."""
+        if self._changes is None:
+            return
+        cost_log, coefficient_log = self._changes.cost_log, self._changes.coefficient_log
+        seen_costs, seen_coefficients = self._seen
+        if seen_costs == len(cost_log) and seen_coefficients == len(coefficient_log):
+            return
+        self._seen = (len(cost_log), len(coefficient_log))
+        costs = {col: new for col, _, new in cost_log[seen_costs:]}
+        idx = np.array([col for col, new in costs.items() if self.costs[col] != new], dtype=np.int32)
+        if len(idx):
+            values = np.array([costs[col] for col in idx.tolist()], dtype=np.float64)
+            self.highs.changeColsCost(len(idx), idx, values)
+            self.costs[idx] = values
+        entries: dict[tuple[int, int], tuple[float, float]] = {}
+        for row, col, old, new in coefficient_log[seen_coefficients:]:
+            loaded, _ = self._edited.get((row, col), entries.get((row, col), (old, old)))
+            entries[(row, col)] = (loaded, new)
+        changed = inserted = False
+        for (row, col), (loaded, new) in entries.items():
+            now = self._edited.get((row, col), (loaded, loaded))[1]
+            if new != now:
+                if self.highs.changeCoeff(row, col, new) == highspy.HighsStatus.kError:
+                    raise SolverError(f"HiGHS refused the coefficient of column {col} in row {row}")
+                changed = True
+                inserted = inserted or now == 0
+            self._edited[(row, col)] = (loaded, new)
+        if inserted:
+            self._in_row_order()
+        if changed:
+            self._triplets = None  # the matrix satisfies() reads
+        if changed or len(idx):
+            self.fingerprint = self._fingerprint()
+
+    def _in_row_order(self) -> None:
+        """Put each column's entries in row order, as a model loaded from nothing has them.
+
+        ``changeCoeff`` may put a new entry out of order, and HiGHS' path, so which of
+        several optimal roadmaps it returns, can depend on the order: a Session without
+        history answers by the plan alone. The matrix goes back whole (``passModel``; this
+        drops HiGHS' basis), only after a change that added an entry."""
+        lp = self.highs.getLp()
+        a = lp.a_matrix_
+        if a.format_ != highspy.MatrixFormat.kColwise:
+            return
+        start = np.asarray(a.start_, dtype=np.int64)
+        index = np.asarray(a.index_, dtype=np.int32)
+        value = np.asarray(a.value_, dtype=np.float64)
+        order = np.lexsort((index, np.repeat(np.arange(lp.num_col_), np.diff(start))))
+        if np.array_equal(order, np.arange(len(order))):
+            return
+        a.index_, a.value_ = index[order], value[order]
+        lp.a_matrix_ = a
+        if self.highs.passModel(lp) == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS refused the model with its coefficients in row order")
+
+    def _fingerprint(self) -> bytes:
+        """A digest of the objective and matrix as pushed (the same for the same coefficients,
+        whatever the changes in between): a proof holds for one fingerprint only."""
+        digest = hashlib.blake2b((self.costs + 0.0).tobytes(), digest_size=16)  # + 0.0: no -0.0
+        for (row, col), (loaded, now) in sorted(self._edited.items()):
+            if now != loaded:
+                digest.update(struct.pack("<qqd", row, col, now + 0.0))
+        return digest.digest()
 
     def region(self) -> Region:
         """The bounds last loaded or pushed by :meth:`sync`."""
@@ -165,9 +253,9 @@ class HighsModel:
         return np.array([values.get(name, 0.0) for name in self.index], dtype=np.float64)
 
     def _matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The constraint matrix as (row, column, coefficient) arrays, read from HiGHS once:
-        a re-solve changes bounds only. (At 1000 x 24 reading it took most of the 38 ms of
-        a check.)"""
+        """The constraint matrix as (row, column, coefficient) arrays, read from HiGHS once
+        and again after :meth:`sync` changed a coefficient. (At 1000 x 24 reading it took
+        most of the 38 ms of a check.)"""
         if self._triplets is None:
             lp = self.highs.getLp()
             a = lp.a_matrix_

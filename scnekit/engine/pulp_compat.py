@@ -35,6 +35,17 @@ def add_row(problem: pulp.LpProblem, terms: dict[Any, float], sense: int, rhs: f
     return stored if stored is not None else row
 
 
+def set_coefficient(row: Any, var: Any, coefficient: float) -> None:
+    """Set ``var``'s coefficient in the stored ``row`` (0 removes the term)."""
+    setter = getattr(row, "set_coefficient", None)
+    if setter is not None:  # PuLP 4
+        setter(var, float(coefficient))
+    elif coefficient:
+        row.expr[var] = float(coefficient)
+    else:
+        row.expr.pop(var, None)
+
+
 def write_mps(problem: pulp.LpProblem, path: str) -> None:
     """Write ``problem`` as an MPS file that states its sense, with ``NAME`` first as free
     and fixed MPS readers alike expect (PuLP writes ``OBJSENSE`` before it, which SCIP

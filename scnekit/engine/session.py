@@ -62,7 +62,10 @@ class Session:
 
     A workshop changes exposure limits, capacity, availability and pins far more often
     than anything else; those are bound and right-hand-side changes on the model
-    already loaded into HiGHS. Any other change rebuilds the model.
+    already loaded into HiGHS. Costs, values, milestone weights, objective weights and a
+    deadline's phase are coefficient changes on it
+    (:func:`~scnekit.engine.formulation.structure_key` says what still rebuilds: a deadline
+    added or removed, a party's first cost, and every change to the structure).
     """
 
     def __init__(self, *, diagnose_seconds: float = 10.0, formulation: Builder | None = None,
@@ -80,9 +83,9 @@ class Session:
         self._formulation: Formulation | None = None
         self._model: HighsModel | None = None
         self._last_starts: dict[str, int] = {}
-        # proven optima of this model (and their values as a vector) with the bounds they
-        # were proved under, newest first
-        self._proofs: deque[tuple[Region, Outcome, np.ndarray]] = deque(maxlen=PROOFS)
+        # proven optima of this model (and their values as a vector) with the coefficients
+        # (HighsModel.fingerprint) and bounds they were proved under, newest first
+        self._proofs: deque[tuple[bytes, Region, Outcome, np.ndarray]] = deque(maxlen=PROOFS)
         self.rebuilds = 0
         self.kept = 0  # solves answered by a proven optimum that still holds (see _still_optimal)
 
@@ -128,7 +131,7 @@ class Session:
             outcome = self._search(plan, pins, formulation, model, time_limit=_left(time_limit, began),
                                    gap=gap, report=report, stop=stop)
             if outcome.state == Status.OPTIMAL and _within(outcome, outcome.bound, 0.0):
-                self._proofs.appendleft((region, outcome, model.vector(outcome.values)))
+                self._proofs.appendleft((model.fingerprint, region, outcome, model.vector(outcome.values)))
         if outcome.values:
             self._last_starts = dict(formulation.starts(outcome.values))
         conflicts: tuple[Conflict, ...] = ()
@@ -147,14 +150,16 @@ class Session:
     def _still_optimal(self, model: HighsModel, region: Region) -> Outcome | None:
         """A proven optimum of this model that answers this solve too, if there is one.
 
-        The model (matrix and objective) is the same; when every bound is at least as tight
-        as when an optimum was proved, every roadmap feasible now was feasible then, so a
-        proven optimum that keeps the tighter bounds is optimal still. A stricter limit
-        that does not bite, an unused measure made unavailable, or a return to settings
-        solved before needs no search.
+        Only a proof under the same matrix and objective counts (the same
+        :attr:`~scnekit.engine.highs.HighsModel.fingerprint`: a cost, value, weight or
+        deadline changed in place makes the model another). When every bound is then at
+        least as tight as when an optimum was proved, every roadmap feasible now was
+        feasible then, so a proven optimum that keeps the tighter bounds is optimal still.
+        A stricter limit that does not bite, an unused measure made unavailable, or a
+        return to settings solved before needs no search.
         """
-        for before, proved, vector in self._proofs:
-            if region.within(before) and model.satisfies(vector):
+        for fingerprint, before, proved, vector in self._proofs:
+            if fingerprint == model.fingerprint and region.within(before) and model.satisfies(vector):
                 self.kept += 1
                 return Outcome(Status.OPTIMAL, proved.values, proved.objective, proved.bound, 0.0)
         return None
@@ -175,7 +180,8 @@ class Session:
     def _load(self, plan: Plan, pins: Mapping[str, int] | None,
               stop: Callable[[], bool] | None = None) -> tuple[Formulation, HighsModel]:
         """The loaded model with ``plan``'s parameters, rebuilt only where its structure differs
-        (:func:`~scnekit.engine.formulation.structure_key`): then bounds alone change.
+        (:func:`~scnekit.engine.formulation.structure_key`): else bounds and coefficients
+        change in place.
         Raises :class:`~scnekit.engine.formulation.Stopped` when ``stop`` ends a rebuild."""
         f = self._formulation
         if f is not None and self._model is not None and f.accepts(plan):
