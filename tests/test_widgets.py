@@ -1268,8 +1268,7 @@ def test_walkaway_tab_follows_the_roadmap_on_screen(explorer: Explorer) -> None:
     rows = roadmap.walkaway()
     assert [list(r) for r in heat.z] == [[rows[(rows["party"] == p) & (rows["phase"] == t)]["stake"].item()
                                           for t in heat.x] for p in heat.y]
-    (shown,) = view.output.outputs
-    assert shown["data"]["application/vnd.plotly.v1+json"]["data"] == json.loads(view.figure.to_json())["data"]
+    assert json.loads(view.output.spec)["data"] == json.loads(view.figure.to_json())["data"]
     explorer.apply(Draft(pins={"trade": 4}))
     explorer.wait()
     assert view.lines == ["north is tempted after phases 2-3; its stake falls to -1"]

@@ -2,6 +2,8 @@
 
 Drawn from the roadmap itself (:meth:`~scnekit.roadmap.Roadmap.walkaway`, about a
 millisecond), so it follows every roadmap the Roadmap tab shows, on the thread that shows it.
+Its heat map is a :class:`.figure.Figure`, updated in place like the Roadmap tab's views:
+the page does not rebuild a plot in a hidden tab at every slider move.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import plotly.graph_objects as go
 from scnekit.export import figures
 from scnekit.roadmap import Roadmap
 
-from .views import bundle
+from .figure import Figure
 
 TITLE = "Stake in going on"
 
@@ -25,7 +27,7 @@ class WalkawayView:
     def __init__(self) -> None:
         self.sentences = widgets.HTML("<i>No roadmap yet.</i>")
         self.sentences.add_class("scne-walkaway-sentences")
-        self.output = widgets.Output(layout=widgets.Layout(width="100%", min_width="0"))
+        self.output = Figure("walkaway", layout=widgets.Layout(width="100%", min_width="0"))
         self.output.add_class("scne-walkaway-figure")
         self.figure: go.Figure = figures.empty(TITLE, "Solving the first roadmap…")
         self.lines: list[str] = []
@@ -49,9 +51,7 @@ class WalkawayView:
 
     def _draw(self, figure: go.Figure) -> None:
         self.figure = figure
-        drawn = bundle(figure)
-        if self.output.outputs != (drawn,):  # each redraw costs the browser a plotly render
-            self.output.outputs = (drawn,)
+        self.output.show(figure)  # nothing is sent when it is the figure shown already
 
 
 def tempted(roadmap: Roadmap) -> list[str]:

@@ -159,6 +159,24 @@ def test_milestone_deadline_dropdown_updates_the_status(page: Any, artifacts: Pa
     assert ui.error_text(page) == ""
 
 
+def test_walkaway_tab_shows_the_stakes_of_the_roadmap_on_screen(page: Any, artifacts: Path) -> None:
+    """The Walk-away tab's heat map, drawn in place while the tab was hidden, shows at the
+    tab's width once opened."""
+    tabs = ".scne-tabs .lm-TabBar-tab"
+    page.locator(tabs, has_text="Walk-away").click()
+    try:
+        page.wait_for_selector(".scne-walkaway-figure .heatmaplayer image", state="visible", timeout=60_000)
+        page.wait_for_timeout(500)  # the resize to the tab's width
+        width = page.evaluate("() => document.querySelector('.scne-walkaway-figure .main-svg').getBoundingClientRect().width")
+        box = page.evaluate("() => document.querySelector('.scne-walkaway').getBoundingClientRect().width")
+        assert width > 0.8 * box, (width, box)
+        assert "walk away" in page.inner_text(".scne-walkaway-sentences")
+        page.locator(".scne-walkaway").screenshot(path=str(artifacts / "voila-walkaway.png"))
+    finally:
+        page.locator(tabs, has_text="Roadmap").click()
+    assert ui.error_text(page) == ""
+
+
 def test_infeasible_exposure_names_the_conflicts(page: Any, example_folder: Path, artifacts: Path) -> None:
     plan = scnekit.load(example_folder / "syria_scne.yaml")
     low, _, _ = ui.slider_bounds(page)
