@@ -570,9 +570,9 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.robust.set_scenarios(self._base.scenario_ids, draft.scenario)
         self.tradeoff.settings_changed(draft.key())
         self.controls.undo_button.disabled = not self._history
-        if save and self._autosave:
-            self._write_autosave(draft)
         self._runner.submit(_Job(draft, plan, problem, self._generation, self._nearby(draft, plan), self._base))
+        if save and self._autosave:  # after the solve started: the room waits for the roadmap, not the disk
+            self._write_autosave(draft)
         if self._progress is not None:
             self._progress_changed()
 
