@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 _DEFAULTS: dict[str, bool | int | float | str] = {
     "presolve": "choose", "mip_heuristic_run_feasibility_jump": True, "mip_heuristic_effort": 0.05,
     "mip_heuristic_run_rins": True, "mip_heuristic_run_rens": True, "mip_heuristic_run_root_reduced_cost": True,
-    "mip_pool_soft_limit": 10000,
+    "mip_pool_soft_limit": 10000, "mip_allow_restart": True,
 }
 # HiGHS' sub-MIP heuristics, off for a run that starts from a roadmap close to the bound
 # (scnekit has run RINS itself): measured in benchmarks/RESULTS.md
@@ -115,7 +115,8 @@ class HighsModel:
         self._edited: dict[tuple[int, int], tuple[float, float]] = {}  # (row, col) -> (as loaded, now)
         self.fingerprint = self._fingerprint()
         self.offset = float(objective.constant) if objective is not None else 0.0
-        sense = highspy.ObjSense.kMaximize if problem.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+        self.maximise = problem.sense == pulp.LpMaximize
+        sense = highspy.ObjSense.kMaximize if self.maximise else highspy.ObjSense.kMinimize
         self.highs.changeObjectiveSense(sense)
         starts, indices, values = [0], [], []
         for row in rows:

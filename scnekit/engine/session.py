@@ -42,6 +42,12 @@ LARGE = 20_000
 CUT_POOL = 10
 # A roadmap this close to the LP bound leaves the final MIP to prove rather than search.
 CLOSE = 0.05
+# Columns below which the final MIP runs without HiGHS' restart (presolving again once
+# the root has fixed many columns). On the Syria example's 30 workshop re-solves (574
+# columns) the restart cost more than it saved: CPU 16.5 s -> 12.8 s over 3 runs, LP
+# iterations 96770 -> 86938 (benchmarks/RESULTS.md, round 7). Larger models, not
+# measured, keep it.
+NO_RESTART_BELOW = 2_000
 
 
 # Proven optima a Session keeps per model (see Session._still_optimal). Each costs a
@@ -128,8 +134,9 @@ class Session:
         elif (kept := self._still_optimal(model, region)) is not None:
             outcome = kept  # the proof keeps its own (looser) region
         else:
+            ceiling, start = self._known(model, region)
             outcome = self._search(plan, pins, formulation, model, time_limit=_left(time_limit, began),
-                                   gap=gap, report=report, stop=stop)
+                                   gap=gap, report=report, stop=stop, ceiling=ceiling, start=start)
             if outcome.state == Status.OPTIMAL and _within(outcome, outcome.bound, 0.0):
                 self._proofs.appendleft((model.fingerprint, region, outcome, model.vector(outcome.values)))
         if outcome.values:
@@ -164,14 +171,37 @@ class Session:
                 return Outcome(Status.OPTIMAL, proved.values, proved.objective, proved.bound, 0.0)
         return None
 
+    def _known(self, model: HighsModel, region: Region) -> tuple[float | None, Outcome | None]:
+        """What the kept proofs tell a solve they do not answer: a bound and a start.
+
+        Both for maximising models only. The bound (a ceiling) is the least optimum proved
+        under the same matrix and objective over bounds that all hold this solve's: every
+        roadmap feasible now was feasible there, so none does better. The start is the best
+        kept roadmap that keeps every row and bound now, valued at the objective now.
+        """
+        ceiling: float | None = None
+        start: Outcome | None = None
+        if not model.maximise:  # the search compares roadmaps as a maximiser does
+            return ceiling, start
+        for fingerprint, before, proved, vector in self._proofs:
+            if fingerprint == model.fingerprint and proved.objective is not None and region.within(before):
+                ceiling = proved.objective if ceiling is None else min(ceiling, proved.objective)
+            if model.satisfies(vector):
+                objective = float(model.costs @ vector)
+                if start is None or start.objective is None or objective > start.objective:
+                    start = Outcome(Status.FEASIBLE, proved.values, objective, None, 0.0)
+        return ceiling, start
+
     def _search(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
                 model: HighsModel, *, time_limit: float | None, gap: float,
                 report: Callable[[Outcome], None] | None = None,
-                stop: Callable[[], bool] | None = None) -> Outcome:
+                stop: Callable[[], bool] | None = None, ceiling: float | None = None,
+                start: Outcome | None = None) -> Outcome:
         """Find a roadmap fast, then let the MIP prove (or improve) it: the steps of
-        :class:`_Search`, each of which may end the search."""
+        :class:`_Search`, each of which may end the search. ``ceiling`` and ``start`` are
+        as :meth:`_known` gives them."""
         search = _Search(plan, pins, formulation, model, time_limit=time_limit, gap=gap, report=report,
-                         stop=stop, previous=self._last_starts)
+                         stop=stop, previous=self._last_starts, ceiling=ceiling, start=start)
         if not formulation.variables:
             return model.run(time_limit=time_limit, gap=gap)
         return (search.relaxation() or search.construction() or search.neighbourhood()
@@ -211,6 +241,11 @@ class _Search:
        and the LP disagree; it ends the search when within ``gap`` of the bound.
     4. :meth:`final_mip`: the full MIP from the best roadmap found.
 
+    A ``ceiling`` (an optimum proved earlier over looser bounds, see
+    :meth:`Session._known`) caps the bound: a roadmap that reaches it is optimal, and the
+    search ends there, inside HiGHS too. A ``start`` (a roadmap proved earlier that is
+    feasible now) ends the search when it reaches the bound.
+
     Each better roadmap goes to ``report`` as it is found; ``stop`` ends the search
     between steps and inside HiGHS.
     """
@@ -218,10 +253,12 @@ class _Search:
     def __init__(self, plan: Plan, pins: Mapping[str, int] | None, formulation: Formulation,
                  model: HighsModel, *, time_limit: float | None, gap: float,
                  report: Callable[[Outcome], None] | None, stop: Callable[[], bool] | None,
-                 previous: Mapping[str, int]) -> None:
+                 previous: Mapping[str, int], ceiling: float | None = None,
+                 start: Outcome | None = None) -> None:
         self.plan, self.pins, self.formulation, self.model = plan, pins, formulation, model
         self.time_limit, self.gap, self.report, self.stop = time_limit, gap, report, stop
         self.previous = previous
+        self.ceiling, self.start = ceiling, start
         self.began = time.perf_counter()
         self.lp: Outcome | None = None  # the relaxation, where it was solved to optimality
         self.bound: float | None = None  # the LP's bound on the objective
@@ -255,13 +292,25 @@ class _Search:
             return Outcome(Status.INFEASIBLE, {}, None, None, lp.seconds)
         if self.halted():
             return self.stopped()
-        self.bound = lp.objective
+        self.bound = _least(lp.objective, self.ceiling)
         self.lp = lp if lp.state == Status.OPTIMAL else None  # else straight to the full MIP
         return None
 
     def construction(self) -> Outcome | None:
-        if self.lp is None:
-            return None
+        if self.lp is not None:
+            self._greedy()
+        start = self.start
+        # only a start that reaches the bound: one below it, given to RINS and HiGHS in place
+        # of the greedy's, made the Syria example's re-solves slower (benchmarks/RESULTS.md, round 7)
+        if start is not None and start.objective is not None and _within(start, self.bound, 0.0) and (
+                self.best is None or self.best.objective is None or start.objective > self.best.objective + 1e-9):
+            self.better(start.values, start.objective, self.bound)
+            self.around = start.values
+        return None
+
+    def _greedy(self) -> None:
+        """The greedy's roadmap, led by the previous roadmap or by the LP."""
+        assert self.lp is not None
         plan, f = self.plan, self.formulation
         lp_guide = _lp_guide(f, self.lp.values)
         starts = None
@@ -276,7 +325,6 @@ class _Search:
             # the greedy missed a deadline, a minimum or a mandatory measure: RINS around
             # it (where it disagrees with the LP) looks for a roadmap that keeps them all
             self.around = f.point(sketch(plan, f.windows, lp_guide, self.pins))
-        return None
 
     def neighbourhood(self) -> Outcome | None:
         if self.lp is None:
@@ -296,7 +344,10 @@ class _Search:
         return None
 
     def final_mip(self) -> Outcome:
-        best, bound = self.best, self.bound
+        best, bound, ceiling = self.best, self.bound, self.ceiling
+        if best is not None and _within(best, bound, self.gap):  # a start that reached the ceiling
+            state = Status.OPTIMAL if _within(best, bound, 0.0) else Status.FEASIBLE
+            return Outcome(state, best.values, best.objective, bound, self.elapsed())
         options: dict[str, bool | int | float | str] = {}
         if best is not None:
             self.model.suggest(best.values)
@@ -311,6 +362,8 @@ class _Search:
             options["presolve"] = "off"
         else:
             options["mip_pool_soft_limit"] = CUT_POOL
+        if len(self.formulation.variables) < NO_RESTART_BELOW:
+            options["mip_allow_restart"] = False
         record = best.objective if best is not None and best.objective is not None else -math.inf
 
         def improved(found: Outcome) -> None:
@@ -319,9 +372,18 @@ class _Search:
                 record = found.objective
                 self.better(found.values, found.objective, bound if found.bound is None else found.bound)
 
-        outcome = self.model.run(time_limit=self.left(), gap=self.gap, options=options, stop=self.stop,
-                                 found=improved if self.report is not None else None)
+        def reached() -> bool:
+            return ceiling is not None and proven(record, ceiling)
+
+        def stop() -> bool:  # HiGHS cannot prove what the ceiling proves: it stops there
+            return reached() or self.halted()
+
+        outcome = self.model.run(time_limit=self.left(), gap=self.gap, options=options,
+                                 stop=self.stop if ceiling is None else stop,
+                                 found=improved if self.report is not None or ceiling is not None else None)
         seconds = self.elapsed()
+        if reached() and self.best is not None:
+            return Outcome(Status.OPTIMAL, self.best.values, self.best.objective, bound, seconds)
         if best is not None and best.objective is not None and (
                 outcome.objective is None or outcome.objective < best.objective - 1e-9):
             if outcome.state == Status.INFEASIBLE:
@@ -375,6 +437,11 @@ def _roadmap(plan: Plan, pins: Mapping[str, int] | None, formulation: Formulatio
     return Roadmap(plan=plan, status=status, starts=starts, gap=rel_gap, seconds=time.perf_counter() - began,
                    conflicts=conflicts, bound=outcome.bound, solver_seconds=outcome.seconds,
                    build_seconds=built, pins=dict(pins or {}))
+
+
+def _least(a: float | None, b: float | None) -> float | None:
+    """The lesser of two bounds, either of which may be missing."""
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _left(time_limit: float | None, began: float) -> float | None:
