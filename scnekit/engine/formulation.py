@@ -112,6 +112,8 @@ class Formulation:
         self.capacity_rows: dict[int, pulp.LpConstraint] = {}
         self.min_received_rows: dict[str, pulp.LpConstraint] = {}
         self.gap_row: pulp.LpConstraint | None = None
+        # party -> (balance_below, balance_above): R_p(T) <= high and R_p(T) >= low
+        self.balance_rows: dict[str, tuple[pulp.LpConstraint, pulp.LpConstraint]] = {}
         self.pinned: dict[str, int] = dict(pins or {})
         self._ledger: dict[str, tuple[list[Measure], list[Measure]]] | None = None  # see _ledger_parts
         self._build()
@@ -377,10 +379,10 @@ class Formulation:
         for party in rules.balance.among:
             terms = self._received_terms(party)
             terms[high] = -1.0
-            self._row(f"balance_below_{party}", terms, LE, 0.0)
+            below = self._row(f"balance_below_{party}", terms, LE, 0.0)
             terms = self._received_terms(party)
             terms[low] = -1.0
-            self._row(f"balance_above_{party}", terms, GE, 0.0)
+            self.balance_rows[party] = (below, self._row(f"balance_above_{party}", terms, GE, 0.0))
         self.gap_row = self._row("balance_gap", {high: 1.0, low: -1.0}, LE, 0.0, rule=Rule(RuleKind.BALANCE), big_m=top)
 
     def _milestones(self, T: int) -> None:
