@@ -42,13 +42,18 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def child_engine(n: int, T: int, time_limit: float, gap: float, mps: str, seed: int) -> dict[str, Any]:
+def child_engine(n: int, T: int, time_limit: float, gap: float, mps: str, seed: int,
+                 force_large: bool = False) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     import reference
     from generate import generate
 
     import scnekit
+    from scnekit.engine import large
     from scnekit.engine.large import start_columns
+
+    if force_large:  # the search for very large plans on any size (to compare with the exact one)
+        large.THRESHOLD = 0
 
     path = Path(mps).with_suffix(".json")
     path.write_text(json.dumps(generate(n, T, seed=seed)))
@@ -135,6 +140,8 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-alone", action="store_true", help="skip HiGHS alone")
+    parser.add_argument("--force-large", action="store_true",
+                        help="solve every size with the search for very large plans")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--alone", help=argparse.SUPPRESS)
     parser.add_argument("--time-limit", type=float, default=None)
@@ -142,7 +149,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         n, T = size_of(args.child)
-        print(json.dumps(child_engine(n, T, args.time_limit, args.gap, args.mps, args.seed)))
+        print(json.dumps(child_engine(n, T, args.time_limit, args.gap, args.mps, args.seed, args.force_large)))
         return 0
     if args.alone:
         print(json.dumps(child_alone(args.alone, args.time_limit, args.gap)))
@@ -155,7 +162,8 @@ def main() -> int:
             limit = args.time_limit or LIMITS.get((n, T), 120.0)
             mps = str(Path(tmp) / f"gen{n}x{T}.mps")
             eng = spawn(["--child", f"{n}x{T}", "--time-limit", str(limit), "--gap", str(args.gap),
-                         "--mps", mps, "--seed", str(args.seed)], timeout=10 * limit + 300)
+                         "--mps", mps, "--seed", str(args.seed), *(["--force-large"] * args.force_large)],
+                        timeout=10 * limit + 300)
             print(f"engine {n}x{T}: {json.dumps(eng)}", flush=True)
             alone: dict[str, Any] = {}
             if not args.no_alone and "error" not in eng and Path(mps).exists():

@@ -5,18 +5,21 @@ finish in minutes (benchmarks/RESULTS.md, round 5), so the LP-led search of
 :class:`~scnekit.engine.session.Session` would end with no roadmap at all. Here the whole
 model is never built:
 
-1. the greedy of :mod:`~scnekit.engine.heuristic`, led by each measure's earliest start,
-   gives a roadmap that keeps every rule more measures could break;
+1. the greedy of :mod:`~scnekit.engine.heuristic`, led by the starts that the bound's
+   capacity prices give (:func:`~scnekit.engine.bound.priced`), gives a roadmap that keeps
+   every rule more measures could break;
 2. *repair*: where it misses a deadline, a mandatory measure or a minimum received, the
-   clusters at fault and those competing with them for the same parties' exposure and
-   the early phases' capacity are set free and re-planned as one small MIP
-   (:mod:`~scnekit.engine.part`) with every rule hard;
+   clusters at fault and those that could enable them or compete with them (for the
+   same parties' exposure, the early phases' capacity) are set free and re-planned as one
+   small MIP (:mod:`~scnekit.engine.part`) with every rule hard, taking the first roadmap
+   found nearest the current one;
 3. *improve*: neighbourhoods of clusters (by party, then by the phases they start in)
    are re-planned the same way while time is left. A part's MIP starts from its current
    roadmap, so the objective never goes down.
 
 Every roadmap is checked against FORMAT.md's rules (:mod:`~scnekit.engine.breaches`)
-before it is handed on. The bound is :func:`~scnekit.engine.bound.upper_bound`.
+before it is handed on. The bound is :func:`~scnekit.engine.bound.upper_bound`: valid,
+but far looser than the LP's, so the gap reported here is an honest overstatement.
 """
 
 from __future__ import annotations
@@ -42,10 +45,11 @@ from .windows import earliest_starts, structural_windows
 #: (benchmarks/RESULTS.md, round 6): 3000 x 24 has 81k and its LP takes seconds; 10,000 x 36
 #: has 418k and its LP does not finish in minutes.
 THRESHOLD = 200_000
-#: Measures set free at once: a part of about 20k columns at 36 phases (round 6).
+#: Measures set free at once to improve the roadmap (about 7k columns at 36 phases).
 PART = 150
 #: Sizes (measures) of the parts tried in turn around one missed rule (round 6: at 10,000 x 36
-#: 100 measures repaired 2 of 6 missed deadlines, 300 the other 4, each in 1-3 s).
+#: parts of 100 repaired 23 of 27 missed deadlines in 1.2-1.9 s each, parts of 300 the other 4
+#: in 4-5 s each).
 REPAIR = (100, 300, 900)
 #: Parts in a row that may improve nothing before the search ends (without a time limit).
 STALE = 24
@@ -100,7 +104,6 @@ class LargeSearch:
         self.objective: float | None = None
         self.faults: Breaches | None = None
         self.parts = 0
-        self.repair_size = REPAIR
 
     # -- time ----------------------------------------------------------------------
 
@@ -172,13 +175,15 @@ class LargeSearch:
     def _part(self, free: set[str], *, repair: bool = False) -> bool:
         """Re-plan the measures ``free`` (whole clusters) with the rest fixed; keep what is
         better (``repair``: any roadmap of the part, see :meth:`Part.solve`)."""
-        left = self.left()
-        if left <= 0.5:
+        if self.left() <= 0.5:
             return False
         self.parts += 1
         sub = part(self.plan, self.starts, free, self.pins)
-        found = sub.solve(self.starts, time_limit=min(PART_SECONDS, max(0.1, left - 0.2)),
-                          gap=1e-4, repair=repair, stop=self.stop)
+        left = self.left() - 0.1  # what is left after the build, less the joining and checking
+        if left <= 0.05:
+            return False
+        found = sub.solve(self.starts, time_limit=min(PART_SECONDS, left), gap=1e-4, repair=repair,
+                          stop=self.stop)
         if found is None:
             return False
         joined = {mid: s for mid, s in self.starts.items() if mid not in free}
@@ -216,7 +221,7 @@ class LargeSearch:
             for seeds, until in self._faults():
                 if self.halted():
                     return False
-                if all(m in self.starts for m in seeds) and not self._still_missed(seeds):
+                if not self._still_missed(seeds):
                     continue  # repaired on the way by another part
                 self._part(self._grow(seeds, until, size), repair=True)
         return self.faults is not None and self.faults.lower < before
@@ -225,9 +230,9 @@ class LargeSearch:
         """Each rule the roadmap misses as (measures to free first, the phase it is due by)."""
         plan, faults = self.plan, self.faults
         assert faults is not None
-        todo = sorted(([plan.milestone_by_id[kid].measures[0]], plan.milestone_by_id[kid].deadline or plan.phases)
-                      for kid in faults.deadlines)
-        todo.sort(key=lambda x: x[1])
+        todo = [([plan.milestone_by_id[kid].measures[0]], plan.milestone_by_id[kid].deadline or plan.phases)
+                for kid in faults.deadlines]
+        todo.sort(key=lambda x: x[1])  # the earliest deadline first: later ones may build on it
         todo += [([mid], plan.phases) for mid in faults.mandatory]
         for p in faults.received:
             givers = sorted((m for m in plan.measures if m.id not in self.starts and m.to.get(p, 0) > 0),

@@ -131,13 +131,20 @@ class Part:
         n = len(self.model.variables)
         costs = np.asarray(h.getLp().col_cost_, dtype=np.float64).copy()
         options: dict[str, bool | int | float | str] = {}
+        mine = {mid: s for mid, s in starts.items() if mid in self.plan.measure_by_id}
+        point = self.formulation.point(mine)
         if repair:
-            h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+            # stay near ``starts``: +1 for each start column kept at its value, the first
+            # roadmap found wins (the greedy's objective is mostly kept, see RESULTS round 6)
+            near = np.zeros(n)
+            for steps in self.formulation.started.values():
+                for var in steps.values():
+                    near[self.model.index[var.name]] = 2.0 * point[var.name] - 1.0
+            h.changeColsCost(n, np.arange(n, dtype=np.int32), near)
             options["mip_max_improving_sols"] = 1
         else:
             options["presolve"] = "off"
-            mine = {mid: s for mid, s in starts.items() if mid in self.plan.measure_by_id}
-            self.model.suggest(self.formulation.point(mine))
+            self.model.suggest(point)
         try:
             outcome = self.model.run(time_limit=time_limit, gap=gap, stop=stop, options=options)
         finally:
