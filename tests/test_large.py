@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import sys
 
+import os
+from typing import Any
+
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import scnekit
 from scnekit.engine import large, session
@@ -14,8 +18,9 @@ from scnekit.engine.bound import upper_bound
 from scnekit.engine.breaches import breaches
 from scnekit.engine.part import clusters, part
 from scnekit.engine.windows import structural_windows
-from tests.support.checker import assess, check_answer, effective
+from tests.support.checker import assess, check_answer, effective, enumerate_optimum
 from tests.support.paths import CASES, ROOT, case_params, load_doc
+from tests.support.strategies import plans
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate
@@ -55,6 +60,27 @@ def test_generated_plan_repaired_and_bounded(everything_large: None) -> None:
     assert seen and all(assess(effective(doc, None), dict(r.starts))["violations"] == [] for r in seen)
     assert [r.objective for r in seen] == sorted(r.objective for r in seen)
     assert roadmap.objective == seen[-1].objective
+
+
+@settings(max_examples=int(os.environ.get("SCNEKIT_EXAMPLES", "120")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(plans())
+def test_random_plans_through_the_large_search(everything_large: None, doc: dict[str, Any]) -> None:
+    """On random tiny plans: the bound is never below the enumerated optimum, and a roadmap
+    (where one is returned) keeps every rule."""
+    plan = scnekit.loads(doc)
+    for scenario in plan.scenario_ids:
+        chosen = plan.scenario(scenario)
+        best = enumerate_optimum(doc, scenario)
+        if best is not None:
+            assert upper_bound(chosen, structural_windows(chosen), {}) >= best - 1e-6
+        roadmap = scnekit.Session().solve(chosen, time_limit=10)
+        if best is None:  # the exact search proves it (a min_stake rule keeps a plan there)
+            assert roadmap.status == ("unknown" if large.takes(chosen) else "infeasible")
+        elif roadmap.status != "unknown":
+            assert check_answer(doc, scenario, roadmap.to_dict()) == []
+            assert roadmap.objective is not None and roadmap.objective <= best + 1e-6
+            assert roadmap.bound is not None and roadmap.bound >= best - 1e-6
 
 
 def test_bound_holds_against_the_exact_optimum() -> None:

@@ -143,7 +143,6 @@ class Part:
             h.changeColsCost(n, np.arange(n, dtype=np.int32), near)
             options["mip_max_improving_sols"] = 1
         else:
-            options["presolve"] = "off"
             self.model.suggest(point)
         try:
             outcome = self.model.run(time_limit=time_limit, gap=gap, stop=stop, options=options)
