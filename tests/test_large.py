@@ -4,9 +4,8 @@ and the bound it reports is never below the optimum."""
 
 from __future__ import annotations
 
-import sys
-
 import os
+import sys
 from typing import Any
 
 import pytest
