@@ -130,7 +130,7 @@ class Part:
         part HiGHS finds, led by closeness to ``starts`` instead of the objective. Measured
         at 10,000 x 36 (benchmarks/RESULTS.md, round 6): a missed deadline's part of 100
         measures then gives a roadmap in about 1 s, where with the objective HiGHS often found
-        none in 8 s; led by no objective at all, the repairs cost 18 % of the objective."""
+        none in 8 s; led by no objective at all, the repairs cost 14 % of the objective."""
         h = self.model.highs
         n = len(self.model.variables)
         costs = np.asarray(h.getLp().col_cost_, dtype=np.float64).copy()
