@@ -113,3 +113,11 @@ def test_small_plans_keep_the_exact_search() -> None:
     plan = scnekit.load(CASES / "case-1000.yaml")
     assert not large.takes(plan)
     assert session.Session().solve(plan).status in ("optimal", "infeasible")
+
+
+def test_time_limit_holds_end_to_end(everything_large: None) -> None:
+    plan = scnekit.loads(generate(400, 12, seed=1))
+    roadmap = scnekit.Session().solve(plan, time_limit=3.0)
+    assert roadmap.seconds <= 3.3
+    if roadmap.status != "unknown":
+        assert breaches(plan, roadmap.starts).none

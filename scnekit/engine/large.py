@@ -53,8 +53,10 @@ PART = 300
 #: parts of 100 repaired 24 of 28 missed deadlines in 0.1-4.2 s each, parts of 300 the other
 #: 4 in 1.3-1.8 s each).
 REPAIR = (100, 300, 900)
-#: Parts in a row that may improve nothing before the search ends (without a time limit).
+#: Parts in a row that may improve the objective by less than SMALL (relative) before the
+#: search ends: what ends it when there is no time limit.
 STALE = 24
+SMALL = 1e-4
 #: Seconds a part's MIP may take at most.
 PART_SECONDS = 8.0
 
@@ -133,7 +135,10 @@ class LargeSearch:
         rounds = stale = 0
         while (self.faults is not None and not self.faults.lower and not self.halted() and not self.within_gap()
                and stale < STALE):
-            stale = 0 if self._improve(rounds) else stale + 1
+            before = self.objective or 0.0
+            self._improve(rounds)
+            gained = (self.objective or 0.0) - before
+            stale = 0 if gained > SMALL * max(1.0, abs(before)) else stale + 1
             rounds += 1
         return self.result()
 
