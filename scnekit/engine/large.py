@@ -49,10 +49,11 @@ THRESHOLD = 200_000
 #: same greedy roadmap of 17,649) parts of 150 reached 20,516, of 400 21,860, of 800 nothing
 #: (HiGHS found no better roadmap of the part within its time).
 PART = 300
-#: Sizes (measures) of the parts tried in turn around one missed rule (round 6: at 10,000 x 36
-#: parts of 100 repaired 24 of 28 missed deadlines in 0.1-4.2 s each, parts of 300 the other
-#: 4 in 1.3-1.8 s each).
-REPAIR = (100, 300, 900)
+#: Sizes (measures) of the parts tried in turn around one missed rule. At 10,000 x 36 (round 6,
+#: 28 missed deadlines) the first roadmap came after 14.1 s with parts of 50, 200, 900 (23 of
+#: 28 repaired by parts of 50 in 6.5 s in all); 15.4 s with 50, 150, 600; 26.5 s with 30,
+#: 150, 900; 27 s with 100, 300, 900; none in 30 s with 200, 900.
+REPAIR = (50, 200, 900)
 #: Parts in a row that may improve the objective by less than SMALL (relative) before the
 #: search ends: what ends it when there is no time limit.
 STALE = 24
