@@ -13,7 +13,7 @@ ENGINE_TESTS=(tests/test_cases.py tests/test_cli.py tests/test_diagnose.py tests
               tests/test_hostile_input.py tests/test_fuzz.py tests/test_compare.py tests/test_sweep.py
               tests/test_frontier.py tests/test_walkaway.py tests/test_robust.py tests/test_numbers.py
               tests/test_workbook.py tests/test_schema.py tests/test_briefing.py tests/test_replan.py
-              tests/test_living_roadmap.py tests/test_progress_record.py
+              tests/test_living_roadmap.py tests/test_progress_record.py tests/test_large.py
               tests/test_coefficients.py tests/test_kept_bounds.py)
 
 lock_of() { "$1" -c 'import sys; print(f"requirements/lock-py{sys.version_info[0]}{sys.version_info[1]}.txt")'; }

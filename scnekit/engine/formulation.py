@@ -143,6 +143,8 @@ class Formulation:
         self.capacity_rows: dict[int, pulp.LpConstraint] = {}
         self.min_received_rows: dict[str, pulp.LpConstraint] = {}
         self.gap_row: pulp.LpConstraint | None = None
+        # party -> (balance_below, balance_above): R_p(T) <= high and R_p(T) >= low
+        self.balance_rows: dict[str, tuple[pulp.LpConstraint, pulp.LpConstraint]] = {}
         self.pinned: dict[str, int] = dict(pins or {})
         self._ledger: dict[str, tuple[list[Measure], list[Measure]]] | None = None  # see _ledger_parts
         self._following: list[_Following] = []  # see _row
@@ -455,10 +457,12 @@ class Formulation:
         low = self._variable("balance_low", pulp.LpContinuous, 0, None)
         self.balance_vars = (high, low)
         for party in rules.balance.among:
+            rows = []
             for name, bound, sense in ((f"balance_below_{party}", high, LE), (f"balance_above_{party}", low, GE)):
                 terms, _ = self._balance_row(party, bound)
-                self._row(name, terms, sense, 0.0, follows=partial(self._balance_row, party, bound),
-                          tags=[("party", party)])
+                rows.append(self._row(name, terms, sense, 0.0, follows=partial(self._balance_row, party, bound),
+                                      tags=[("party", party)]))
+            self.balance_rows[party] = (rows[0], rows[1])
         terms, top = self._gap_row()
         self.gap_row = self._row("balance_gap", terms, LE, 0.0, rule=Rule(RuleKind.BALANCE), big_m=top,
                                  follows=self._gap_row, tags=["values"])

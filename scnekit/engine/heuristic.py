@@ -193,11 +193,12 @@ def construct(plan: Plan, windows: Mapping[str, tuple[int, int] | None],
 
 
 def sketch(plan: Plan, windows: Mapping[str, tuple[int, int] | None], guide: Mapping[str, float],
-           pins: Mapping[str, int] | None = None) -> dict[str, int]:
+           pins: Mapping[str, int] | None = None, *, deadlines_first: bool = False) -> dict[str, int]:
     """The greedy roadmap even where it misses a deadline, a minimum or a mandatory
     measure (every other rule holds): a neighbourhood for RINS when :func:`construct`
-    finds nothing."""
-    return _attempt(plan, windows, guide, pins, False)
+    finds nothing, and the start of the search for very large plans. ``deadlines_first``
+    picks the order of :func:`construct`'s second attempt."""
+    return _attempt(plan, windows, guide, pins, deadlines_first)
 
 
 def _attempt(plan: Plan, windows: Mapping[str, tuple[int, int] | None], guide: Mapping[str, float],

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 _DEFAULTS: dict[str, bool | int | float | str] = {
     "presolve": "choose", "mip_heuristic_run_feasibility_jump": True, "mip_heuristic_effort": 0.05,
     "mip_heuristic_run_rins": True, "mip_heuristic_run_rens": True, "mip_heuristic_run_root_reduced_cost": True,
-    "mip_pool_soft_limit": 10000, "mip_allow_restart": True,
+    "mip_pool_soft_limit": 10000, "mip_allow_restart": True, "mip_max_improving_sols": highspy.kHighsIInf,
+    "presolve_rule_off": 0,
 }
 # HiGHS' sub-MIP heuristics, off for a run that starts from a roadmap close to the bound
 # (scnekit has run RINS itself): measured in benchmarks/RESULTS.md

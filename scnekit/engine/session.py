@@ -19,6 +19,7 @@ from .diagnose import diagnose as find_conflicts
 from .formulation import Formulation, Stopped
 from .heuristic import construct, sketch
 from .highs import NO_HEURISTICS, HighsModel, Outcome, Region
+from .large import LargeSearch, Result, takes
 
 #: A roadmap is proved optimal when the bound exceeds its objective by at most this much
 #: (absolute) plus OPTIMAL_REL of the objective: far below one unit of any objective the
@@ -115,6 +116,9 @@ class Session:
         """
         check_arguments(plan, pins=pins, time_limit=time_limit, gap=gap)
         began = time.perf_counter()
+        if self._build is Formulation and takes(plan):
+            return _solve_large(plan, pins, time_limit=time_limit, gap=gap, progress=progress, stop=stop,
+                                began=began)
         try:
             formulation, model = self._load(plan, pins, stop)
             if not self.history:
@@ -393,6 +397,28 @@ class _Search:
         # stopped before HiGHS had a bound of its own: the LP's still holds
         final_bound = bound if outcome.bound is None and outcome.state == Status.FEASIBLE else outcome.bound
         return Outcome(outcome.state, outcome.values, outcome.objective, final_bound, seconds)
+
+
+def _solve_large(plan: Plan, pins: Mapping[str, int] | None, *, time_limit: float | None, gap: float,
+                 progress: Callable[[Roadmap], None] | None, stop: Callable[[], bool] | None,
+                 began: float) -> Roadmap:
+    """A very large plan (:mod:`~scnekit.engine.large`): no whole model, no LP."""
+    setup = time.perf_counter() - began
+
+    def roadmap(result: Result) -> Roadmap:
+        rel_gap, state = None, result.state
+        if state.found and result.objective is not None:
+            bound = result.bound if result.bound is not None else math.inf
+            rel_gap = max(0.0, bound - result.objective) / max(1.0, abs(result.objective))
+            if proven(result.objective, bound):  # the bound is valid: nothing scores more
+                state, rel_gap = Status.OPTIMAL, 0.0
+        return Roadmap(plan=plan, status=state, starts=result.starts, gap=rel_gap,
+                       seconds=time.perf_counter() - began, bound=result.bound, solver_seconds=result.seconds,
+                       build_seconds=setup, pins=dict(pins or {}))
+
+    search = LargeSearch(plan, pins, time_limit=_left(time_limit, began), gap=gap, stop=stop,
+                         report=None if progress is None else (lambda result: progress(roadmap(result))))
+    return roadmap(search.run())
 
 
 def _lp_guide(formulation: Formulation, lp: Mapping[str, float]) -> dict[str, float]:
