@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -130,3 +131,11 @@ def test_the_ceiling_comes_from_proofs_over_looser_bounds_only() -> None:
     assert tight.objective < loose.objective  # the second optimum is lower, and not a bound for the third
     assert ceilings == [None, pytest.approx(loose.objective), pytest.approx(loose.objective)]
     assert other.objective == pytest.approx(scnekit.Session().solve(plans_[2]).objective, abs=1e-6)
+
+
+def test_no_roadmap_is_ever_proved_optimal() -> None:
+    """Before the search has a roadmap its record is -inf, whose relative tolerance is
+    infinite: a ceiling must not end that search (the frontier's second point was lost so)."""
+    assert not session_module.proven(-math.inf, 56.0)
+    assert not session_module.proven(math.nan, 56.0)
+    assert session_module.proven(56.0, 56.0) and not session_module.proven(54.0, 56.0)

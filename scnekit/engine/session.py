@@ -29,7 +29,10 @@ OPTIMAL_REL = 1e-10
 
 
 def proven(objective: float, bound: float) -> bool:
-    """Whether ``bound`` proves ``objective`` optimal (see :data:`OPTIMAL_ABS`)."""
+    """Whether ``bound`` proves ``objective`` optimal (see :data:`OPTIMAL_ABS`); never for
+    an objective that is not finite (no roadmap yet: its tolerance would be infinite)."""
+    if not math.isfinite(objective):
+        return False
     return bound - objective <= OPTIMAL_ABS + OPTIMAL_REL * abs(objective)
 # Columns from which the final MIP runs without HiGHS presolve. Measured on generated
 # plans (benchmarks/RESULTS.md): at 3000 x 24 (81k columns) presolve and the setup after
