@@ -13,7 +13,7 @@ from scnekit.workshop import dashboard_notebook
 
 from . import explorer_page as ui
 from .servers import Server, jupyterlab
-from .test_lab_explorer import dismiss_news, run_first_cell
+from .test_lab_explorer import dismiss_news, start_explorer
 
 NOTEBOOK = "progress.ipynb"
 TAB = ".scne-tabs .lm-TabBar-tab"
@@ -33,8 +33,7 @@ def test_progress_tab_marks_a_measure_failed_and_shows_what_moved(browser: Any, 
     page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=120_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
     dismiss_news(page)
-    run_first_cell(page)
-    ui.wait_for_explorer(page)
+    start_explorer(page)
 
     page.locator(TAB, has_text="Progress").click()
     page.wait_for_selector(".scne-progress-now", state="visible")
