@@ -220,7 +220,7 @@ def test_figure_widgets_carry_the_figures_shown(explorer: Explorer) -> None:
     assert explorer.views.outputs is explorer.views.widgets  # the earlier name still answers
 
 
-def test_plotly_js_is_sent_once_per_kernel(explorer: Explorer) -> None:
+def test_plotly_js_is_sent_once_per_kernel(explorer: Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every figure refers to the one PlotlyJS widget; only it carries plotly.js, and only
     the figure's JSON travels with each figure."""
     loaders = {id(v.loader) for v in explorer.views.widgets.values()}
@@ -230,7 +230,7 @@ def test_plotly_js_is_sent_once_per_kernel(explorer: Explorer) -> None:
     assert loader.comm is not None and Figure(name="another").loader is loader
     assert len(json.dumps(loader.get_state())) < 10_000  # a page restoring the widgets does not fetch it
     sent: list[tuple[dict[str, object], list[bytes]]] = []
-    loader.comm.send = lambda data=None, buffers=None, **_: sent.append((data, buffers))  # type: ignore[method-assign]
+    monkeypatch.setattr(loader.comm, "send", lambda data=None, buffers=None, **_: sent.append((data, buffers)))
     before = loader.sent
     loader._handle_custom_msg({"request": "plotly.js"}, [])  # what a page asks, once
     loader._handle_custom_msg({"request": "something else"}, [])
@@ -253,7 +253,7 @@ def test_a_closed_plotly_js_is_made_again() -> None:
     assert second is not first and second.comm is not None and Figure(name="x").loader is second
 
 
-def test_figures_set_from_threads_each_arrive_whole(explorer: Explorer) -> None:
+def test_figures_set_from_threads_each_arrive_whole(explorer: Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Figures set from several threads at once: each is one message of the shared loader,
     addressed to the figure, whole, numbered in the order sent; the last one is the figure
     kept, and the figure's own model sends no trait update (see widgets/figure.py)."""
@@ -262,8 +262,8 @@ def test_figures_set_from_threads_each_arrive_whole(explorer: Explorer) -> None:
     loader = view.loader
     own: list[dict[str, object]] = []
     sent: list[tuple[dict[str, object], list[bytes]]] = []
-    view.comm.send = lambda data=None, **_: own.append(data)  # type: ignore[method-assign]
-    loader.comm.send = lambda data=None, buffers=None, **_: sent.append((data, buffers))  # type: ignore[method-assign]
+    monkeypatch.setattr(view.comm, "send", lambda data=None, **_: own.append(data))
+    monkeypatch.setattr(loader.comm, "send", lambda data=None, buffers=None, **_: sent.append((data, buffers)))
     figures_ = [explorer.views.timeline, explorer.views.exposure, explorer.views.flows, explorer.views.milestones]
 
     def draw(i: int) -> None:
@@ -287,7 +287,7 @@ def test_figures_set_from_threads_each_arrive_whole(explorer: Explorer) -> None:
     assert view.get_state("spec") == {"spec": view.spec} and "spec" not in view.get_state("name")
 
 
-def test_a_view_that_starts_late_gets_the_current_figure(explorer: Explorer) -> None:
+def test_a_view_that_starts_late_gets_the_current_figure(explorer: Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
     """A page's view asks the loader for its figure (newer ones may have gone by before it
     listened): the loader answers with that figure's current one, and ignores unknown keys."""
     assert explorer.roadmap is not None
@@ -295,7 +295,7 @@ def test_a_view_that_starts_late_gets_the_current_figure(explorer: Explorer) -> 
     assert isinstance(view, Figure)
     loader = view.loader
     sent: list[tuple[dict[str, object], list[bytes]]] = []
-    loader.comm.send = lambda data=None, buffers=None, **_: sent.append((data, buffers))  # type: ignore[method-assign]
+    monkeypatch.setattr(loader.comm, "send", lambda data=None, buffers=None, **_: sent.append((data, buffers)))
     loader._handle_custom_msg({"request": "figure", "key": view.key}, [])
     loader._handle_custom_msg({"request": "figure", "key": "no such figure"}, [])
     ((message, buffers),) = sent
