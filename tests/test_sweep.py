@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import copy
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -136,18 +137,53 @@ def test_cli_usage_errors(tmp_path: Path, args: list[str]) -> None:
 
 
 def test_ctrl_c_keeps_the_rows_solved(tmp_path: Path) -> None:
+    """Ctrl-C once the progress bar shows solved variants (however long that takes here)."""
     out = tmp_path / "rows.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "scnekit", "sweep", str(EXAMPLE), "--vary",
                              "rules.max_exposure=1:9:1", "--vary", "horizon.capacity=2:8:1", "--workers", "1",
-                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(12)
+                             "--progress", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stderr is not None
+    shown = ""
+    deadline = time.monotonic() + 180
+    while not re.search(r"\b[1-9]\d*/63\b", shown) and time.monotonic() < deadline and proc.poll() is None:
+        shown += proc.stderr.read(1)
+    assert proc.poll() is None, shown
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, shown + err
     assert "Traceback" not in err and "solved so far" in err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert 0 < len(rows) < 63
     assert all(r["status"] in ("optimal", "infeasible") for r in rows)
+
+
+STOPPED_WHILE_TASKS_WAIT = """
+import sys
+import scnekit
+from scnekit.analysis.sweep import SweepInterrupted, sweep
+
+def stop(done, total):
+    if done:
+        raise KeyboardInterrupt
+
+try:
+    sweep(scnekit.load(sys.argv[1]), {"rules.max_exposure": "1:9:1", "horizon.capacity": "2:8:1"},
+          workers=1, progress=stop)
+except SweepInterrupted as interrupted:
+    print(len(interrupted.rows))
+"""
+
+
+def test_a_sweep_stopped_while_variants_wait_leaves_no_thread_behind() -> None:
+    """Stopped with tasks still queued in its process pool, the sweep ends its workers and
+    the process exits at once, with no error from the pool's own thread."""
+    for _ in range(3):
+        run = subprocess.run([sys.executable, "-c", STOPPED_WHILE_TASKS_WAIT, str(EXAMPLE)], capture_output=True,
+                             text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert "Exception in thread" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+        assert 0 < int(run.stdout) < 63
 
 
 def test_a_variant_s_roadmap_does_not_depend_on_what_was_solved_before() -> None:

@@ -106,17 +106,19 @@ def sweep(plan: Plan, vary: Mapping[str, Sequence[Any] | str], *, scenarios: Seq
     owned, pool = _executor(executor, workers)
     tasks = _tasks(base, paths, variants, time_limit, _slots(pool, workers))
     bar = _bar(progress, len(variants))
+    finished = False
     try:
-        for chunk in _run(pool, tasks):
+        for chunk in _run(pool, tasks, cancel=not owned):
             for row in chunk:
                 rows[row.pop("row")] = row
             bar(sum(r is not None for r in rows))
+        finished = True
     except KeyboardInterrupt:
         raise SweepInterrupted(_frame([r for r in rows if r is not None], paths, milestones)) from None
     finally:
         bar(None)
         if owned:
-            _shut(pool)
+            _shut(pool, at_once=not finished)
     return _frame([r for r in rows if r is not None], paths, milestones)
 
 
@@ -249,8 +251,9 @@ def _tasks(plan: Plan, paths: tuple[str, ...], variants: list[tuple[str, tuple[A
             for i in range(0, len(numbered), size)]
 
 
-def _run(pool: Executor, tasks: list[Task]) -> Iterator[list[dict[str, Any]]]:
-    """Each task's rows as it finishes; a task that fails gives rows that say why."""
+def _run(pool: Executor, tasks: list[Task], cancel: bool) -> Iterator[list[dict[str, Any]]]:
+    """Each task's rows as it finishes; a task that fails gives rows that say why. If the
+    caller stops early, the tasks not started are cancelled where ``cancel`` says so."""
     pending: dict[Future[list[dict[str, Any]]], Task] = {pool.submit(solve_task, t): t for t in tasks}
     try:
         while pending:
@@ -264,17 +267,23 @@ def _run(pool: Executor, tasks: list[Task]) -> Iterator[list[dict[str, Any]]]:
                             "status": "unknown", "error": f"the worker failed: {type(exc).__name__}: {exc}"}
                            for row, sid, combo in task.variants]
     finally:
-        for future in pending:
-            future.cancel()
+        if cancel:
+            for future in pending:
+                future.cancel()
 
 
-def _shut(pool: Executor) -> None:
-    """Stop a pool the sweep made, without waiting for variants still running."""
-    processes = list(getattr(pool, "_processes", {}).values()) if isinstance(pool, ProcessPoolExecutor) else []
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
+def _shut(pool: Executor, at_once: bool) -> None:
+    """Shut down a pool the sweep made; ``at_once``: without waiting for variants still running.
+
+    Its processes are stopped first and nothing is cancelled: the pool then fails every
+    waiting task itself. (Python 3.11's pool, finding a task cancelled as it breaks, raises
+    in its own thread and leaves a queue that blocks the interpreter's exit.)
+    """
+    if at_once and isinstance(pool, ProcessPoolExecutor):
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.terminate()
+    pool.shutdown(wait=True)
 
 
 def _bar(progress: bool | Callable[[int, int], None] | None, total: int) -> Callable[[int | None], None]:

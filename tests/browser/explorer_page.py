@@ -14,9 +14,11 @@ import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 SLIDER = ".scne-max-exposure"
 HANDLE = f"{SLIDER} .noUi-handle"
@@ -115,14 +117,34 @@ class Latencies:
         return "\n  ".join(lines)
 
 
-def wait_for_explorer(page: Page, timeout_ms: int = 180_000) -> None:
-    """Wait until the Explorer shows a plotted timeline and a status, and is not busy."""
-    page.wait_for_selector(f"{TIMELINE} .trace", state="attached", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => { const s = document.querySelector('.scne-status');"
-        " return s && s.innerText.trim().length > 0 && !document.querySelector('.scne-busy'); }",
-        timeout=timeout_ms)
+def wait_for_explorer(page: Page, screenshot: Path | None = None, log: Callable[[], str] | None = None,
+                      timeout_ms: int = 180_000) -> None:
+    """Wait until the Explorer shows a plotted timeline and a status, and is not busy. If it
+    does not, fail with what the page shows (and ``log()``, the server's log), after a
+    ``screenshot``."""
+    try:
+        page.wait_for_selector(f"{TIMELINE} .trace", state="attached", timeout=timeout_ms)
+        page.wait_for_function(
+            "() => { const s = document.querySelector('.scne-status');"
+            " return s && s.innerText.trim().length > 0 && !document.querySelector('.scne-busy'); }",
+            timeout=timeout_ms)
+    except PlaywrightTimeout:
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot))
+        shown = page.evaluate(_DESCRIBE)
+        raise AssertionError(f"the Explorer did not settle in {timeout_ms / 1000:.0f} s; the page shows {shown}"
+                             + (f"\nserver log:\n{log()}" if log else "")) from None
     page.evaluate(_OBSERVE)
+
+
+_DESCRIBE = """() => ({
+  traces: document.querySelectorAll('.scne-timeline .trace').length,
+  status: (document.querySelector('.scne-status') || {innerText: null}).innerText,
+  busy: Array.from(document.querySelectorAll('.scne-busy')).map((e) => e.className),
+  errors: Array.from(document.querySelectorAll('.scne-error')).map((e) => e.innerText),
+  widgetErrors: Array.from(document.querySelectorAll('.jupyter-widgets-error-widget, .jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]')).map((e) => e.innerText.slice(0, 300)),
+  body: document.body.innerText.slice(0, 600),
+})"""
 
 
 def status_text(page: Page) -> str:
