@@ -187,6 +187,31 @@ def test_syria_scenario_figures() -> None:
         assert draw(roadmap).data
 
 
+SPECS = [figures.timeline_spec, figures.exposure_spec, figures.flows_spec, figures.milestones_spec]
+
+
+def spec_roadmaps() -> list[tuple[str, str]]:
+    """Every scenario of every bundled case and of the Syria example (feasible or not)."""
+    found = []
+    for file in [*sorted(CASES.glob("case-*.yaml")), SYRIA]:
+        plan = scnekit.load(file)
+        found += [(str(file), sid) for sid in ["base", *(s.id for s in plan.scenarios)]]
+    return found
+
+
+@pytest.mark.parametrize(("file", "scenario"), spec_roadmaps(), ids=lambda v: Path(v).stem)
+def test_the_plain_dicts_the_explorer_sends_are_the_validated_figures(file: str, scenario: str) -> None:
+    """The explorer sends each view's dict unvalidated (plotly's validation costs 5-15 ms a
+    figure): it must be exactly the figure plotly validates, with no key plotly would rename
+    (``legend_title_text``) or name it would resolve (``template: "none"``)."""
+    roadmap = scnekit.solve(scnekit.load(file), scenario)
+    for spec_of, draw in zip(SPECS, DRAW, strict=True):
+        spec = spec_of(roadmap)
+        sent = json.loads(json.dumps(spec))
+        assert sent == json.loads(go.Figure(spec).to_json()), spec_of.__name__
+        assert sent == json.loads(draw(roadmap).to_json()), spec_of.__name__
+
+
 # -- comparing scenarios ---------------------------------------------------------------------
 
 

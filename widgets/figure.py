@@ -94,9 +94,9 @@ def plotlyjs() -> PlotlyJS:
         return loader
 
 
-def spec_json(figure: go.Figure) -> str:
-    """``figure``'s data and layout as the JSON text plotly.js takes (user text stays as
-    ``figures.plain`` escaped it)."""
+def spec_json(figure: go.Figure | dict[str, Any]) -> str:
+    """``figure`` (plotly's figure, or a plain dict of its data and layout) as the JSON text
+    plotly.js takes (user text stays as ``figures.plain`` escaped it)."""
     return str(pio.to_json(figure, validate=False))
 
 
@@ -125,7 +125,8 @@ class Figure(anywidget.AnyWidget):
         self._show_lock = threading.RLock()
         super().__init__(name=name, config=dict(CONFIG if config is None else config), loader=plotlyjs(),
                          key=uuid.uuid4().hex, **kwargs)
-        self.figure: go.Figure | None = None
+        self._shown: go.Figure | dict[str, Any] | None = None
+        self._built: go.Figure | None = None
         self.loader.figures[self.key] = self
 
     def get_state(self, key: str | Iterable[str] | None = None, drop_defaults: bool = False) -> dict[str, Any]:
@@ -136,12 +137,20 @@ class Figure(anywidget.AnyWidget):
             state.update({name: getattr(self, name) for name in SHOWN if name in wanted})
             return state
 
-    def show(self, figure: go.Figure, batch: int = 0) -> bool:
-        """Draw ``figure`` (from any thread); False when it is the one shown already, which
-        is not sent again."""
+    @property
+    def figure(self) -> go.Figure | None:
+        """The figure shown, as plotly's validated figure (built when first asked for)."""
+        with self._show_lock:
+            if self._built is None and self._shown is not None:
+                self._built = self._shown if isinstance(self._shown, go.Figure) else go.Figure(self._shown)
+            return self._built
+
+    def show(self, figure: go.Figure | dict[str, Any], batch: int = 0) -> bool:
+        """Draw ``figure`` (plotly's figure, or a plain dict of its data and layout; from any
+        thread); False when it is the one shown already, which is not sent again."""
         spec = spec_json(figure)
         with self._show_lock:
-            self.figure = figure
+            self._shown, self._built = figure, None
             if spec == self.spec:
                 return False
             self.spec, self.batch, self.sent = spec, batch, time.time() * 1000.0

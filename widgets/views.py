@@ -28,6 +28,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from scnekit.export import figures
+from scnekit.export.figures import Spec
 from scnekit.roadmap import Roadmap
 
 from .figure import CONFIG, Figure
@@ -35,9 +36,11 @@ from .status import BUSY
 
 MIME = "application/vnd.plotly.v1+json"
 MODES = ("figure", "output")
-FIGURES: dict[str, Callable[[Roadmap], go.Figure]] = {
-    "timeline": figures.timeline, "exposure": figures.exposure, "flows": figures.flows,
-    "milestones": figures.milestones}
+# each view drawn from a plain dict: plotly's validation of a figure costs 5-15 ms, and the
+# dicts equal the validated figures (tests/test_widgets.py checks it)
+FIGURES: dict[str, Callable[[Roadmap], Spec]] = {
+    "timeline": figures.timeline_spec, "exposure": figures.exposure_spec, "flows": figures.flows_spec,
+    "milestones": figures.milestones_spec}
 TITLES = {"timeline": "Roadmap", "exposure": "Exposure", "flows": "Who gives to whom",
           "milestones": "Milestones"}
 
@@ -51,7 +54,8 @@ class Views:
             raise ValueError(f"Views mode must be one of {MODES}, not {mode!r}")
         self.mode = mode
         self.widgets: dict[str, Figure | widgets.Output] = {}
-        self.figures: dict[str, go.Figure] = {}
+        self._specs: dict[str, Spec] = {}  # what each view shows
+        self._built: dict[str, go.Figure] = {}  # mode "output": plotly's figure of each spec
         self._batch = 0  # drawings so far: the figures of one show() share a number
         self._bundles: dict[str, dict[str, Any]] = {}  # mode "output": the bundle each view shows
         for name in FIGURES:
@@ -74,7 +78,7 @@ class Views:
         self._status_body = ""
         self._busy = False
         for name in FIGURES:
-            self._draw(name, figures.empty(TITLES[name], "Solving the first roadmap…"))
+            self._draw(name, figures.empty_spec(TITLES[name], "Solving the first roadmap…"))
 
     @property
     def outputs(self) -> dict[str, Figure | widgets.Output]:
@@ -83,21 +87,36 @@ class Views:
         return self.widgets
 
     @property
+    def figures(self) -> dict[str, go.Figure]:
+        """The figure each view shows, as plotly's validated figure (built when asked for)."""
+        return {name: self.figure(name) for name in FIGURES}
+
+    def figure(self, name: str) -> go.Figure:
+        view = self.widgets[name]
+        if isinstance(view, Figure):
+            shown = view.figure
+            assert shown is not None  # every view is drawn from the start
+            return shown
+        if name not in self._built:
+            self._built[name] = go.Figure(self._specs[name])
+        return self._built[name]
+
+    @property
     def timeline(self) -> go.Figure:
         """The figure on screen in the timeline view."""
-        return self.figures["timeline"]
+        return self.figure("timeline")
 
     @property
     def exposure(self) -> go.Figure:
-        return self.figures["exposure"]
+        return self.figure("exposure")
 
     @property
     def flows(self) -> go.Figure:
-        return self.figures["flows"]
+        return self.figure("flows")
 
     @property
     def milestones(self) -> go.Figure:
-        return self.figures["milestones"]
+        return self.figure("milestones")
 
     def show(self, roadmap: Roadmap, *, past: int = 0) -> None:
         """Draw ``roadmap`` in every view; with ``past``, phases 1..past are shaded as history
@@ -106,10 +125,10 @@ class Views:
             self._batch += 1
             batch = self._batch
         for name, draw in FIGURES.items():  # each sent once built: the page draws it while the next is built
-            figure = draw(roadmap)
+            spec = draw(roadmap)
             if past > 0 and roadmap.is_ok and name in ("timeline", "exposure"):
-                shade_past(figure, past)
-            self._draw(name, figure, batch)
+                shade_past(spec, past)
+            self._draw(name, spec, batch)
 
     def set_status(self, html: str) -> None:
         with self._lock:
@@ -130,14 +149,15 @@ class Views:
             self.error.value = ""
             self.error.layout.display = "none"
 
-    def _draw(self, name: str, figure: go.Figure, batch: int = 0) -> None:
-        """Show ``figure`` unless the view already shows the same one (nothing is sent then)."""
-        self.figures[name] = figure
+    def _draw(self, name: str, spec: Spec, batch: int = 0) -> None:
+        """Show ``spec`` unless the view already shows the same one (nothing is sent then)."""
         view = self.widgets[name]
         if isinstance(view, Figure):
-            view.show(figure, batch)
+            view.show(spec, batch)
             return
-        drawn = bundle(figure)  # the earlier design: each redraw rebuilds the plot in the browser
+        self._specs[name] = spec
+        self._built.pop(name, None)
+        drawn = bundle(spec)  # the earlier design: each redraw rebuilds the plot in the browser
         if self._bundles.get(name) != drawn:
             self._bundles[name] = drawn
             stamped = json.loads(json.dumps(drawn))  # the drawing's number, for benchmarks/browser.py
@@ -153,16 +173,21 @@ class Views:
         return box
 
 
-def shade_past(figure: go.Figure, now: int) -> None:
-    """Shade phases 1..``now`` (the x axis counts phases; each spans t - 0.5 to t + 0.5) as past."""
-    figure.add_vrect(x0=0.5, x1=now + 0.5, fillcolor="#888", opacity=0.15, layer="below", line_width=0,
-                     annotation_text="happened", annotation_position="top left",
-                     annotation_font={"size": 13, "color": "#444"})
+def shade_past(spec: Spec, now: int) -> None:
+    """Shade phases 1..``now`` (the x axis counts phases; each spans t - 0.5 to t + 0.5) as past,
+    as plotly's ``add_vrect`` does."""
+    layout = spec["layout"]
+    layout["shapes"] = [*layout.get("shapes", []), {
+        "type": "rect", "xref": "x", "yref": "y domain", "x0": 0.5, "x1": now + 0.5, "y0": 0, "y1": 1,
+        "fillcolor": "#888", "opacity": 0.15, "layer": "below", "line": {"width": 0}}]
+    layout["annotations"] = [*layout.get("annotations", []), {
+        "text": "happened", "xref": "x", "yref": "y domain", "x": 0.5, "y": 1, "xanchor": "left",
+        "yanchor": "top", "showarrow": False, "font": {"size": 13, "color": "#444"}}]
 
 
-def bundle(figure: go.Figure) -> dict[str, Any]:
-    """``figure`` as a display_data output that JupyterLab and Voilà draw with plotly.js."""
-    spec = json.loads(pio.to_json(figure, validate=False))
-    title = figure.layout.title.text or "figure"
+def bundle(spec: Spec) -> dict[str, Any]:
+    """``spec`` as a display_data output that JupyterLab and Voilà draw with plotly.js."""
+    drawn = json.loads(pio.to_json(spec, validate=False))
+    title = (drawn["layout"].get("title") or {}).get("text") or "figure"
     return {"output_type": "display_data", "metadata": {},
-            "data": {MIME: {**spec, "config": CONFIG}, "text/plain": f"<plotly figure: {title}>"}}
+            "data": {MIME: {**drawn, "config": CONFIG}, "text/plain": f"<plotly figure: {title}>"}}

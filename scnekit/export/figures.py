@@ -41,6 +41,8 @@ if TYPE_CHECKING:  # read by attribute only: drawing needs none of the solving c
     from scnekit.analysis.robust import RobustResult
 
 Trace = dict[str, Any]
+#: A figure as plotly.js takes it: ``{"data": [traces], "layout": {...}}``.
+Spec = dict[str, Any]
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 16}
 TITLE_SIZE = 22
 # D3's ten, then five darker ones that stay apart from them, then more for large files.
@@ -66,19 +68,29 @@ def party_colors(plan: Plan) -> dict[str, str]:
 def empty(title: str, message: str) -> go.Figure:
     """A figure with no data and ``message`` in its middle (both plotly text: a user's text in them
     goes through :func:`plain` first)."""
+    return go.Figure(empty_spec(title, message))
+
+
+def empty_spec(title: str, message: str) -> Spec:
+    """:func:`empty` as the plain dict plotly.js draws."""
     layout = _layout(title)
     layout["xaxis"] = {"visible": False}
     layout["yaxis"] = {"visible": False}
     layout["annotations"] = [{"text": message, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
                               "showarrow": False, "align": "center", "font": {"size": 18, "color": "#444"}}]
-    return go.Figure(layout=layout)
+    return {"data": [], "layout": layout}
 
 
 def timeline(roadmap: Roadmap) -> go.Figure:
     """The schedule: one bar per scheduled measure over the phases it runs, one colour per implementer."""
+    return go.Figure(timeline_spec(roadmap))
+
+
+def timeline_spec(roadmap: Roadmap) -> Spec:
+    """:func:`timeline` as the plain dict plotly.js draws (not validated by plotly)."""
     title = _title("Roadmap", roadmap)
     if not roadmap.is_ok:
-        return empty(title, _no_roadmap(roadmap))
+        return empty_spec(title, _no_roadmap(roadmap))
     plan, colors = roadmap.plan, party_colors(roadmap.plan)
     records = [{str(k): v for k, v in row.items()} for row in roadmap.schedule.to_dict("records")]
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -91,15 +103,21 @@ def timeline(roadmap: Roadmap) -> go.Figure:
     layout["yaxis"] = {**layout["yaxis"], "categoryorder": "array", "categoryarray": order[::-1],
                        "tickfont": {"size": 13}}
     layout["margin"] = {**layout["margin"], "t": 110}
-    layout.update(barmode="overlay", legend_title_text="implemented by", height=max(420, 140 + 24 * len(order)))
-    return go.Figure(data=[*marks, *data], layout=layout)
+    layout.update(barmode="overlay", height=max(420, 140 + 24 * len(order)))
+    layout["legend"] = {**layout["legend"], "title": {**layout["legend"]["title"], "text": "implemented by"}}
+    return {"data": [*marks, *data], "layout": layout}
 
 
 def exposure(roadmap: Roadmap) -> go.Figure:
     """E_p(t) for every party, with each party's exposure limit as a dashed line."""
+    return go.Figure(exposure_spec(roadmap))
+
+
+def exposure_spec(roadmap: Roadmap) -> Spec:
+    """:func:`exposure` as the plain dict plotly.js draws (not validated by plotly)."""
     title = _title("Exposure: cost committed minus value received", roadmap)
     if not roadmap.is_ok:
-        return empty(title, _no_roadmap(roadmap))
+        return empty_spec(title, _no_roadmap(roadmap))
     plan, frame, colors = roadmap.plan, roadmap.exposure, party_colors(roadmap.plan)
     phases = [int(t) for t in frame.index]
     data: list[Trace] = []
@@ -121,16 +139,21 @@ def exposure(roadmap: Roadmap) -> go.Figure:
     layout = _layout(title, _phase_axis(plan), height=560)
     layout["yaxis"] = {**layout["yaxis"], "title": {"text": "exposure"}, "zeroline": True,
                        "zerolinewidth": 2, "zerolinecolor": "#888"}
-    layout["legend_title_text"] = "party (dashed: its limit)"
-    layout["legend"] = {**layout["legend"], "y": -0.1}
-    return go.Figure(data=data, layout=layout)
+    layout["legend"] = {**layout["legend"], "y": -0.1,
+                        "title": {**layout["legend"]["title"], "text": "party (dashed: its limit)"}}
+    return {"data": data, "layout": layout}
 
 
 def flows(roadmap: Roadmap) -> go.Figure:
     """Who gives to whom: value of the scheduled measures from implementer (left) to recipient (right)."""
+    return go.Figure(flows_spec(roadmap))
+
+
+def flows_spec(roadmap: Roadmap) -> Spec:
+    """:func:`flows` as the plain dict plotly.js draws (not validated by plotly)."""
     title = _title("Who gives to whom", roadmap)
     if not roadmap.is_ok:
-        return empty(title, _no_roadmap(roadmap))
+        return empty_spec(title, _no_roadmap(roadmap))
     plan = roadmap.plan
     totals: dict[tuple[str, str], float] = defaultdict(float)
     measures: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -141,7 +164,7 @@ def flows(roadmap: Roadmap) -> go.Figure:
                 totals[m.by, party] += value
                 measures[m.by, party].append(mid)
     if not totals:
-        return empty(title, "The roadmap schedules no measure that gives value to anyone.")
+        return empty_spec(title, "The roadmap schedules no measure that gives value to anyone.")
     colors = party_colors(plan)
     order = [p.id for p in plan.parties]
     givers = [p for p in order if any(g == p for g, _ in totals)]
@@ -161,17 +184,22 @@ def flows(roadmap: Roadmap) -> go.Figure:
                  "customdata": [plain(", ".join(measures[gr])) for gr in links],
                  "hovertemplate": ("%{source.label} to %{target.label}: %{value:g}"
                                    "<br>through %{customdata}<extra></extra>")}}
-    return go.Figure(data=[sankey], layout=_layout(title, height=max(480, 40 * len(nodes) // 2 + 160)))
+    return {"data": [sankey], "layout": _layout(title, height=max(480, 40 * len(nodes) // 2 + 160))}
 
 
 def milestones(roadmap: Roadmap) -> go.Figure:
     """For each milestone: the phase it is achieved in against its deadline."""
+    return go.Figure(milestones_spec(roadmap))
+
+
+def milestones_spec(roadmap: Roadmap) -> Spec:
+    """:func:`milestones` as the plain dict plotly.js draws (not validated by plotly)."""
     title = _title("Milestones: achieved vs deadline", roadmap)
     plan = roadmap.plan
     if not plan.milestones:
-        return empty(title, "This plan has no milestones.")
+        return empty_spec(title, "This plan has no milestones.")
     if not roadmap.is_ok:
-        return empty(title, _no_roadmap(roadmap))
+        return empty_spec(title, _no_roadmap(roadmap))
     frame = roadmap.milestones
     ids = [plain(str(k)) for k in frame["milestone"]]
     titles = [plain(str(t)) for t in frame["title"]]
@@ -209,7 +237,7 @@ def milestones(roadmap: Roadmap) -> go.Figure:
     layout["yaxis"] = {**layout["yaxis"], "categoryorder": "array", "categoryarray": ids[::-1]}
     layout.update(height=max(360, 160 + 44 * len(ids)), barmode="overlay")
     layout["legend"] = {**layout["legend"], "y": -0.1}
-    return go.Figure(data=data, layout=layout)
+    return {"data": data, "layout": layout}
 
 
 # -- several roadmaps ------------------------------------------------------------------
@@ -857,17 +885,15 @@ def _milestone_marks(roadmap: Roadmap) -> tuple[list[Trace], list[str]]:
 
 
 def _layout(title: str, xaxis: dict[str, Any] | None = None, height: int = 480) -> dict[str, Any]:
-    """A plain white look written out in full (plotly's named templates cost ~15 ms a figure).
-
-    Annotations, axis visibility and height are always given, so a live figure that is
-    updated with this layout (which merges) never keeps them from an earlier one.
-    """
+    """A plain white look written out in full (plotly's named templates cost ~15 ms a figure),
+    with plotly's empty template written as plotly writes it, so that the dict plotly.js is
+    sent equals the figure plotly validates."""
     axis = {"visible": True, "showgrid": True, "gridcolor": "#e5e5e5", "zeroline": False,
             "linecolor": "#999", "automargin": True}
     return {"title": {"text": title, "font": {"size": TITLE_SIZE}, "x": 0.01, "xanchor": "left"},
-            "template": "none", "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
-            "colorway": PALETTE, "xaxis": {**axis, **(xaxis or {})}, "yaxis": dict(axis),
-            "annotations": [], "height": height, "showlegend": True,
+            "template": {"data": {"scatter": [{"type": "scatter"}]}}, "font": FONT, "paper_bgcolor": "white",
+            "plot_bgcolor": "white", "colorway": PALETTE, "xaxis": {**axis, **(xaxis or {})}, "yaxis": dict(axis),
+            "height": height, "showlegend": True,
             "margin": {"l": 20, "r": 20, "t": 70, "b": 50}, "hoverlabel": {"font": {"size": 15}},
             # below the plot, not beside it: the plot keeps the full width of a narrow view
             "legend": {"font": {"size": 14}, "orientation": "h", "x": 0, "xanchor": "left",

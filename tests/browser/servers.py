@@ -22,6 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 READY_SECONDS = 120.0
+STACKS = "kernel-stacks.txt"  # in the server's folder: where its kernels dump their threads' stacks
+# An IPython start-up file for the servers' kernels: SIGUSR1 writes every thread's stack to a
+# file, so that a test whose page never settles can say where the kernel is.
+DUMP_STACKS_ON_SIGUSR1 = """import faulthandler as _fh, signal as _sig
+_scne_stacks = open({path!r}, "a")
+_fh.register(_sig.SIGUSR1, file=_scne_stacks, all_threads=True)
+"""
 STOP_SECONDS = 15.0
 VENV_BIN = str(Path(sys.executable).parent)
 
@@ -37,6 +44,17 @@ class Server:
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
+
+    def diagnosis(self) -> str:
+        """The log's tail and the Python stack of every thread of every kernel the server
+        started (each kernel dumps them on SIGUSR1, see :func:`isolated_env`)."""
+        stacks = self.log.parent / STACKS
+        for pid, _ in descendants(self.process.pid):
+            if "ipykernel" in _cmdline(pid):
+                os.kill(pid, signal.SIGUSR1)
+        time.sleep(1.0)
+        dumped = stacks.read_text(errors="replace") if stacks.exists() else "(no kernel dumped its stacks)"
+        return f"{self.log_tail()}\nkernel threads:\n{dumped[-12000:]}"
 
 
 def free_port() -> int:
@@ -54,6 +72,9 @@ def isolated_env(root: Path) -> dict[str, str]:
     for name, sub in folders.items():
         (root / sub).mkdir(parents=True, exist_ok=True)
         env[name] = str(root / sub)
+    startup = root / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-dump-stacks.py").write_text(DUMP_STACKS_ON_SIGUSR1.format(path=str(root / STACKS)))
     env["PATH"] = VENV_BIN + os.pathsep + env.get("PATH", "")
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     env.pop("SCNEKIT_FILE", None)
@@ -104,6 +125,13 @@ def _stat(pid: int) -> list[str] | None:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def descendants(pid: int) -> list[tuple[int, str]]:

@@ -46,7 +46,7 @@ def test_views_follow_the_slider_when_widgets_missed_their_start_up_deadline(bro
     try:
         page.add_init_script(MISS_THE_START_UP_DEADLINE)
         page.goto(server.url, timeout=180_000)
-        ui.wait_for_explorer(page, artifacts / "voila-deadline-missed.png", server.log_tail)  # views started first
+        ui.wait_for_explorer(page, artifacts / "voila-deadline-missed.png", server.diagnosis)  # views started first
         assert page.evaluate("() => window.__scneMissed") >= 4
         before = ui.timeline_html(page)
         latencies = ui.zigzag(page, moves=2, amplitude=2)

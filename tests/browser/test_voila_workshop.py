@@ -44,7 +44,7 @@ def page(browser: Any, server: Server, artifacts: Path) -> Iterator[Any]:
     began = time.perf_counter()
     page.goto(server.url, timeout=180_000)
     TIMINGS["page_loaded_s"] = round(time.perf_counter() - began, 2)
-    ui.wait_for_explorer(page, artifacts / "voila-not-settled.png", server.log_tail)
+    ui.wait_for_explorer(page, artifacts / "voila-not-settled.png", server.diagnosis)
     TIMINGS["page_to_explorer_s"] = round(time.perf_counter() - began, 2)
     print(f"Voila cold start: page to rendered Explorer in {TIMINGS['page_to_explorer_s']} s")
     page.screenshot(path=str(artifacts / "voila-opened.png"))
