@@ -304,6 +304,35 @@ def test_a_view_that_starts_late_gets_the_current_figure(explorer: Explorer, mon
     assert bytes(buffers[0]).decode() == view.spec and view.version >= 2  # placeholder, then roadmaps
 
 
+def test_a_view_that_starts_sends_the_status_and_busy_mark_again(explorer: Explorer,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page drops updates for widgets it has not made yet: one that loaded the states just
+    before the optimum came would show "solving…" for ever. When a view starts on a page,
+    what the solving thread changes goes out again, as it is now."""
+    assert explorer.roadmap is not None
+    view = explorer.views.widgets["timeline"]
+    assert isinstance(view, Figure)
+    states: dict[str, list[dict[str, object]]] = {}
+    watched = {"explorer": explorer, "status": explorer.views.status, "error": explorer.views.error,
+               "error-layout": explorer.views.error.layout, "walkaway": explorer.walkaway.sentences}
+    for name, widget in watched.items():
+        states[name] = []
+        monkeypatch.setattr(widget.comm, "send", lambda data=None, buffers=None, _n=name, **_:
+                            states[_n].append(data["state"]) if data and data.get("method") == "update" else None)
+    monkeypatch.setattr(view.loader.comm, "send", lambda *_, **__: None)
+    view.loader._handle_custom_msg({"request": "figure", "key": view.key}, [])
+    assert states["explorer"] == [{"_dom_classes": tuple(explorer._dom_classes)}]
+    assert "scne-busy" not in explorer._dom_classes
+    assert states["status"] == [{"value": explorer.views.status.value}] and "solving" not in explorer.views.status.value
+    assert states["error"] == [{"value": explorer.views.error.value}]
+    assert states["error-layout"] == [{"display": explorer.views.error.layout.display}]
+    assert states["walkaway"] == [{"value": explorer.walkaway.sentences.value}]
+    explorer.close()
+    states["explorer"].clear()
+    view.loader._handle_custom_msg({"request": "figure", "key": view.key}, [])
+    assert states["explorer"] == []  # a closed explorer sends nothing
+
+
 def test_output_views_remain_selectable() -> None:
     """The earlier design (an Output per view), kept to measure against."""
     views = Views(mode="output")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -58,6 +59,7 @@ from scnekit.roadmap import Roadmap, Status
 
 from .compare import CompareView
 from .controls import Controls, Edit
+from .figure import plotlyjs
 from .progress import ProgressView, event_of
 from .robust import RobustView
 from .runner import LatestOnly
@@ -233,6 +235,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
         self.children = [widgets.HTML(STYLE), title, body]
         self.layout.width = "100%"
         self.add_class("scne-explorer")
+        self._busy_lock = threading.Lock()  # a busy mark and its resending go out in order
+        plotlyjs().when_a_view_starts(self._resend)
         self._wire()
         self._unreadable = ""  # the error area's note on autosaves that cannot be read
         unreadable_record = self._initial_progress()
@@ -695,11 +699,23 @@ class Explorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type hi
             self._ahead_keys.discard(self._cache.popitem(last=False)[0])
 
     def _mark_busy(self, busy: bool) -> None:
-        if busy:
-            self.add_class("scne-busy")
-        else:
-            self.remove_class("scne-busy")
+        with self._busy_lock:
+            if busy:
+                self.add_class("scne-busy")
+            else:
+                self.remove_class("scne-busy")
         self.views.set_busy(busy)
+
+    def _resend(self) -> None:
+        """Send what the solving thread changes to every page again: a page that was loading
+        the widgets when the first roadmap came may have missed the last changes, and would
+        show "solving…" for ever (kernel's main thread, when a view starts on a page)."""
+        if self._closed:
+            return
+        with self._busy_lock:
+            self.send_state("_dom_classes")
+        self.views.resend()
+        self.walkaway.resend()
 
     def _worker_failed(self, error: BaseException) -> None:
         self.views.show_error(error_html("Could not update the roadmap", error))

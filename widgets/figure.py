@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,15 @@ class PlotlyJS(widgets.Widget):  # type: ignore[misc]  # ipywidgets has no type 
         super().__init__(**kwargs)
         self.sent = 0  # copies of plotly.js sent (one per page that asked)
         self.figures: weakref.WeakValueDictionary[str, Figure] = weakref.WeakValueDictionary()
+        self._listeners: list[weakref.WeakMethod[Callable[[], None]]] = []
         self.on_msg(self._asked)
+
+    def when_a_view_starts(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (a bound method, held weakly) whenever a figure view starts on a
+        page. Updates the kernel sent while that page was loading the widgets' states may
+        never have reached it (the page drops a message for a model it has not made yet):
+        the owner of widgets updated from other threads sends their state again."""
+        self._listeners.append(weakref.WeakMethod(callback))
 
     def _asked(self, _: object, content: dict[str, Any], buffers: list[bytes]) -> None:
         if not isinstance(content, dict):
@@ -69,6 +77,10 @@ class PlotlyJS(widgets.Widget):  # type: ignore[misc]  # ipywidgets has no type 
             figure = self.figures.get(str(content.get("key", "")))
             if figure is not None:
                 figure.resend()
+            self._listeners = [ref for ref in self._listeners if ref() is not None]
+            for ref in list(self._listeners):
+                if (callback := ref()) is not None:
+                    callback()
 
 
 @functools.cache

@@ -140,6 +140,14 @@ class Views:
             self._busy = busy
             self._render()
 
+    def resend(self) -> None:
+        """Send the status and the error area to every page again, as they are now (a page that
+        was loading the widgets when they changed may have missed the change)."""
+        with self._lock:
+            self.status.send_state("value")
+        self.error.send_state("value")
+        self.error.layout.send_state("display")
+
     def show_error(self, html: str) -> None:
         self.error.value = html
         self.error.layout.display = None

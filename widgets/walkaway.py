@@ -49,6 +49,10 @@ class WalkawayView:
             self.sentences.value = (f"<b>Tempted to walk away</b> (better off stopping than carrying on to the "
                                     f"end):<ul style='margin:4px 0'>{items}</ul>")
 
+    def resend(self) -> None:
+        """Send the sentences to every page again (see :meth:`.views.Views.resend`)."""
+        self.sentences.send_state("value")
+
     def _draw(self, figure: go.Figure) -> None:
         self.figure = figure
         self.output.show(figure)  # nothing is sent when it is the figure shown already
