@@ -42,7 +42,9 @@ from .windows import earliest_starts, open_window
 #: Subgradient steps :func:`priced` takes by default.
 STEPS = 150
 #: Steps without a better bound after which the step's scale is halved.
-PATIENCE = 8
+PATIENCE = 15
+#: Without a roadmap to aim at, each step aims this fraction of the best bound below it.
+AIM = 0.1
 
 Windows = Mapping[str, tuple[int, int] | None]
 
@@ -105,8 +107,7 @@ class Relaxation:
         phase = np.arange(1, T + 1)
         self.valid = (phase[None, :] >= np.array(lo, dtype=np.int64)[:, None]) & (
             phase[None, :] <= np.array(hi, dtype=np.int64)[:, None])
-        self.start = np.broadcast_to(phase, (L, T))  # s, by column
-        self.done_at = np.minimum(self.start + dur[:, None] - 1, T)  # c(s), clipped where invalid
+        self.done_at = np.minimum(phase[None, :] + dur[:, None] - 1, T)  # c(s) by start column, clipped
         net = np.array([m.net for m in measures], dtype=np.float64)
         self.benefit = np.where(self.valid, plan.objective.benefit * net[:, None] * (T - self.done_at + 1.0), -np.inf)
         parties = [p.id for p in plan.parties]
@@ -137,6 +138,8 @@ class Relaxation:
             np.array([plan.rules.exposure_limit(p) or 0.0 for p in limited]), T))
         row = {pindex[p]: j for j, p in enumerate(limited)}
         self.payer = np.array([row.get(pindex[m.by], len(limited)) for m in measures], dtype=np.int64)
+        self.payers = _Rows(self.payer)
+        self.to_limited = self.to[:, self.limited]
         # minimum received (min_p - R_p(T) <= 0: right-hand side -min_p)
         self.receivers = [pindex[p] for p in plan.rules.min_received if p in pindex]
         self.received = family(len(self.receivers),
@@ -191,9 +194,12 @@ class Relaxation:
                 continue  # it can never hold (nor meet a deadline: then no roadmap is feasible)
             own.append((members, k.count, w_milestones * k.weight, k.deadline or 0))
         width = max((len(m) for m, _, _, _ in own), default=1)
-        self.members = np.full((len(own), width), L, dtype=np.int64)  # L: a measure that never completes
+        self.block_rows = np.unique(np.array([i for m, _, _, _ in own for i in m], dtype=np.int64))
+        local = {int(i): j for j, i in enumerate(self.block_rows)}
+        # by row of block_rows; len(block_rows): a measure that never completes
+        self.members = np.full((len(own), width), len(self.block_rows), dtype=np.int64)
         for j, (members, _, _, _) in enumerate(own):
-            self.members[j, :len(members)] = members
+            self.members[j, :len(members)] = [local[i] for i in members]
         self.count = np.array([c for _, c, _, _ in own], dtype=np.int64)
         self.reward = np.array([w for _, _, w, _ in own])[:, None] * (T - phase[None, :] + 1.0)
         deadline = np.array([d for _, _, _, d in own], dtype=np.int64)
@@ -226,11 +232,12 @@ class Relaxation:
         rows = np.arange(L)[:, None]
         if self.capacity is not None:
             cum = np.r_[0.0, np.cumsum(mu[self.capacity])]
-            score -= cum[self.done_at] - cum[self.start - 1]
+            score -= cum[self.done_at]
+            score += cum[None, :T]  # the phases before the start
         if self.limited:
             alpha = self._suffix(mu[self.exposure].reshape(len(self.limited), T))
-            score -= self.cost[:, None] * np.vstack([alpha, np.zeros(T + 2)])[self.payer[:, None], self.start]
-            score += (self.to[:, self.limited] @ alpha)[rows, self.done_at]
+            score -= self.cost[:, None] * np.vstack([alpha, np.zeros(T + 2)])[self.payer, 1:T + 1]
+            score += (self.to_limited @ alpha)[rows, self.done_at]
         weight = np.zeros(self.to.shape[1])
         np.add.at(weight, self.receivers, mu[self.received])
         if self.pairs:
@@ -268,13 +275,14 @@ class Relaxation:
 
     def _milestones(self, score: np.ndarray, best: np.ndarray, starts: np.ndarray) -> float:
         """The blocks' gains over their measures' own best, and their measures' starts (in place)."""
-        T, L = self.T, self.L
+        T, rows = self.T, self.block_rows
+        score, dur = score[rows], self.dur[rows]
         prefix = np.maximum.accumulate(score, axis=1)
         column = np.arange(T)[None, :]
         record = np.maximum.accumulate(np.where(score >= prefix, column, 0), axis=1)
-        at = column - (self.dur[:, None] - 1)  # the last start that completes by phase column + 1
-        by_phase = np.where(at >= 0, prefix[np.arange(L)[:, None], np.maximum(at, 0)], -np.inf)
-        loss = np.vstack([best[:, None] - by_phase, np.full((1, T), np.inf)])
+        at = column - (dur[:, None] - 1)  # the last start that completes by phase column + 1
+        by_phase = np.where(at >= 0, prefix[np.arange(len(rows))[:, None], np.maximum(at, 0)], -np.inf)
+        loss = np.vstack([best[rows][:, None] - by_phase, np.full((1, T), np.inf)])
         losses = loss[self.members]  # blocks x members x phases
         order = np.argsort(losses, axis=1, kind="stable")
         ranked = np.take_along_axis(losses, order, axis=1)
@@ -286,11 +294,14 @@ class Relaxation:
         peak = value[np.arange(len(value)), achieved]
         gain = np.where(self.optional, np.maximum(peak, 0.0), peak)
         gain = np.where(np.isfinite(gain), gain, 0.0)  # a deadline no start meets: no roadmap
-        for j in np.flatnonzero(np.isfinite(peak) & ((peak > 0) | ~self.optional)):
-            a = achieved[j]
-            for i in self.members[j, order[j, :self.count[j], a]]:
-                s = record[i, a - self.dur[i] + 1]
-                starts[i] = s + 1
+        held = np.flatnonzero(np.isfinite(peak) & ((peak > 0) | ~self.optional))
+        if len(held):
+            a = achieved[held]
+            chosen = self.members[held[:, None], order[held, :, a]]  # blocks x members, cheapest first
+            needed = np.arange(chosen.shape[1])[None, :] < self.count[held][:, None]
+            local = chosen[needed]
+            phase = np.broadcast_to(a[:, None], chosen.shape)[needed]
+            starts[rows[local]] = record[local, phase - dur[local] + 1] + 1
         return float(gain.sum())
 
     def subgradient(self, starts: np.ndarray) -> np.ndarray:
@@ -307,7 +318,7 @@ class Relaxation:
         received = self.to.T @ done.astype(np.float64)  # parties x phases
         if self.limited:
             given = np.zeros((len(self.limited) + 1, T))
-            np.add.at(given, self.payer, self.cost[:, None] * started)
+            self.payers.add(given, self.cost[:, None] * started)
             g[self.exposure] += (given[:-1] - received[self.limited]).ravel()
         final = received[:, -1]
         g[self.received] -= final[self.receivers]
@@ -353,6 +364,6 @@ class Relaxation:
         norm = float(g @ g)
         if norm <= 1e-12:
             return value
-        goal = target if target is not None else 0.95 * min(self.best, value)
+        goal = target if target is not None else (1.0 - AIM) * min(self.best, value)
         self.multipliers = np.maximum(0.0, mu + self.scale * max(value - goal, 1e-6 * abs(value)) / norm * g)
         return value
