@@ -61,8 +61,9 @@ REPAIR = (50, 200, 900)
 #: search ends: what ends it when there is no time limit.
 STALE = 24
 SMALL = 1e-4
-#: Seconds a part's MIP may take at most.
+#: Seconds a part's MIP may take at most, and the least left for a part to be tried.
 PART_SECONDS = 8.0
+PART_LEAST = 0.5
 #: Subgradient steps before the greedy, and at most the seconds (or share of the time limit)
 #: they may take. At 10,000 x 36 (round 9) 60 steps take 3-8 s and bring the bound from
 #: 535,383 (no multipliers) to about 405,000.
@@ -160,8 +161,9 @@ class LargeSearch:
             if self.left() >= AGAIN_SECONDS and not self.within_gap():
                 self._again(relaxation.guide)
         rounds = stale = 0
+        # (no part is tried with less than PART_LEAST left: choosing one takes a while at 10,000 measures)
         while (self.faults is not None and not self.faults.lower and not self.halted() and not self.within_gap()
-               and stale < STALE):
+               and stale < STALE and self.left() > PART_LEAST):
             before = self.objective or 0.0
             self._improve(rounds)
             gained = (self.objective or 0.0) - before
@@ -226,7 +228,7 @@ class LargeSearch:
     def _part(self, free: set[str], *, repair: bool = False) -> bool:
         """Re-plan the measures ``free`` (whole clusters) with the rest fixed; keep what is
         better (``repair``: any roadmap of the part, see :meth:`Part.solve`)."""
-        if self.left() <= 0.5:
+        if self.left() <= PART_LEAST:
             return False
         self.parts += 1
         sub = part(self.plan, self.starts, free, self.pins)
