@@ -75,6 +75,7 @@ class _Rows:
         self.rows = ranked[self.heads] if len(ranked) else ranked
 
     def add(self, matrix: np.ndarray, values: np.ndarray, sign: float = 1.0) -> None:
+        """``matrix[target[k]] += sign * values[k]`` for every k."""
         if len(self.order):
             matrix[self.rows] += sign * np.add.reduceat(values[self.order], self.heads, axis=0)
 
@@ -86,7 +87,6 @@ class Relaxation:
     def __init__(self, plan: Plan, windows: Windows, pins: Mapping[str, int]) -> None:
         T = self.T = plan.phases
         first = earliest_starts(plan, windows, pins)
-        self.must_start: list[int] = []
         live: list[int] = []
         lo: list[int] = []
         hi: list[int] = []
@@ -105,11 +105,11 @@ class Relaxation:
         dur = np.array([m.duration for m in measures], dtype=np.int64)
         self.dur = dur
         phase = np.arange(1, T + 1)
-        self.valid = (phase[None, :] >= np.array(lo, dtype=np.int64)[:, None]) & (
+        valid = (phase[None, :] >= np.array(lo, dtype=np.int64)[:, None]) & (
             phase[None, :] <= np.array(hi, dtype=np.int64)[:, None])
         self.done_at = np.minimum(phase[None, :] + dur[:, None] - 1, T)  # c(s) by start column, clipped
         net = np.array([m.net for m in measures], dtype=np.float64)
-        self.benefit = np.where(self.valid, plan.objective.benefit * net[:, None] * (T - self.done_at + 1.0), -np.inf)
+        self.benefit = np.where(valid, plan.objective.benefit * net[:, None] * (T - self.done_at + 1.0), -np.inf)
         parties = [p.id for p in plan.parties]
         pindex = {p: j for j, p in enumerate(parties)}
         self.to = np.zeros((L, len(parties)))
