@@ -106,6 +106,21 @@ def test_bound_holds_for_any_multipliers(doc: dict[str, Any]) -> None:
         assert relaxation.run(30) >= best - 1e-6
 
 
+def test_bound_steps_resume_and_stop() -> None:
+    """The relaxation goes on from where it stopped, never reports a worse bound, and takes
+    no step once ``stop`` says so; its starts lie in the measures' windows."""
+    plan = scnekit.loads(generate(120, 10, seed=3))
+    relaxation = Relaxation(plan, structural_windows(plan), {})
+    assert relaxation.run(10, stop=lambda: True) == float("inf") and relaxation.steps == 0
+    first = relaxation.run(20)
+    assert relaxation.steps == 20
+    assert relaxation.run(20, target=0.9 * first) <= first and relaxation.steps == 40
+    by_id = plan.measure_by_id
+    assert relaxation.guide
+    for mid, start in relaxation.guide.items():
+        assert by_id[mid].earliest <= start <= by_id[mid].last_start(plan.phases)
+
+
 def test_bound_holds_against_the_exact_optimum() -> None:
     doc = generate(120, 10, seed=3)
     plan = scnekit.loads(doc)
