@@ -409,14 +409,15 @@ def _solve_large(plan: Plan, pins: Mapping[str, int] | None, *, time_limit: floa
     setup = time.perf_counter() - began
 
     def roadmap(result: Result) -> Roadmap:
-        rel_gap, state = None, result.state
+        rel_gap, state, reported = None, result.state, result.bound
         if state.found and result.objective is not None:
             bound = result.bound if result.bound is not None else math.inf
             rel_gap = max(0.0, bound - result.objective) / max(1.0, abs(result.objective))
             if proven(result.objective, bound):  # the bound is valid: nothing scores more
-                state, rel_gap = Status.OPTIMAL, 0.0
+                # (a Lagrangian bound carries rounding of its multipliers: it proves its roadmap)
+                state, rel_gap, reported = Status.OPTIMAL, 0.0, result.objective
         return Roadmap(plan=plan, status=state, starts=result.starts, gap=rel_gap,
-                       seconds=time.perf_counter() - began, bound=result.bound, solver_seconds=result.seconds,
+                       seconds=time.perf_counter() - began, bound=reported, solver_seconds=result.seconds,
                        build_seconds=setup, pins=dict(pins or {}))
 
     search = LargeSearch(plan, pins, time_limit=_left(time_limit, began), gap=gap, stop=stop,
