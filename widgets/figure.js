@@ -10,7 +10,8 @@
 // starts from the figure in the widget's state and asks the kernel for the current one, in
 // case newer ones went by before it listened; it draws only figures newer than the last.
 // Each figure is applied with Plotly.react on the same element, so a new figure updates the
-// DOM instead of rebuilding it. Figures that arrive while one is being drawn are coalesced:
+// DOM instead of rebuilding it. A figure in a hidden tab (no layout box) is drawn when the
+// tab shows, at its real width, only its newest figure. Figures that arrive while one is being drawn are coalesced:
 // only the newest is drawn next, so the final state is never delayed by older ones. Nothing
 // is animated (no layout.transition): a bar that moves shows at its new phase at once.
 //
@@ -104,12 +105,16 @@ function render({ model, el }) {
     return true;
   };
 
+  // A figure in a hidden tab is drawn when it shows (the resize observer below): drawing it
+  // at every move would hold up the page's main thread, and the visible views with it.
+  const hidden = () => plot.getClientRects().length === 0;
+
   const drawAll = async () => {
-    if (drawing) return;  // the running loop draws the newest figure next
+    if (drawing || hidden()) return;  // the running loop draws the newest figure next
     drawing = true;
     try {
       Plotly = Plotly || await plotly(model);
-      while (waiting && !gone) {
+      while (waiting && !gone && !hidden()) {
         const job = waiting;
         waiting = null;
         const figure = JSON.parse(job.spec || "{}");
@@ -149,10 +154,15 @@ function render({ model, el }) {
     problem.textContent = `The figure cannot be updated: ${error && error.message ? error.message : error}`;
   });
 
-  // Hidden tabs draw at plotly's default size; redraw at the real width once there is one.
+  // A figure that waited in a hidden tab is drawn once it shows; one drawn at another width
+  // is resized to the real one.
   let width = 0;
   let frame = 0;
   const resized = new ResizeObserver(() => {
+    if (waiting && !gone && !hidden()) {
+      void drawAll();
+      return;
+    }
     const w = plot.clientWidth;
     if (!Plotly || !w || w === width || !plot.classList.contains("js-plotly-plot")) return;
     width = w;

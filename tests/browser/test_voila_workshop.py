@@ -160,12 +160,15 @@ def test_milestone_deadline_dropdown_updates_the_status(page: Any, artifacts: Pa
 
 
 def test_walkaway_tab_shows_the_stakes_of_the_roadmap_on_screen(page: Any, artifacts: Path) -> None:
-    """The Walk-away tab's heat map, drawn in place while the tab was hidden, shows at the
-    tab's width once opened."""
+    """The Walk-away tab's heat map is not drawn while the tab is hidden (the slider moves
+    before this test drew nothing there), and shows at the tab's width once opened."""
+    draws = "() => Number(document.querySelector('.scne-walkaway-figure .scne-plot').dataset.scneDraws || 0)"
+    assert page.evaluate(draws) == 0
     tabs = ".scne-tabs .lm-TabBar-tab"
     page.locator(tabs, has_text="Walk-away").click()
     try:
         page.wait_for_selector(".scne-walkaway-figure .heatmaplayer image", state="visible", timeout=60_000)
+        assert page.evaluate(draws) == 1  # only the newest figure
         page.wait_for_timeout(500)  # the resize to the tab's width
         width = page.evaluate("() => document.querySelector('.scne-walkaway-figure .main-svg').getBoundingClientRect().width")
         box = page.evaluate("() => document.querySelector('.scne-walkaway').getBoundingClientRect().width")
