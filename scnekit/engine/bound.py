@@ -45,6 +45,10 @@ STEPS = 150
 PATIENCE = 15
 #: Without a roadmap to aim at, each step aims this fraction of the best bound below it.
 AIM = 0.1
+#: Each step moves along this share of the new subgradient plus the rest of the last
+#: direction (a deflected subgradient). At 10,000 x 36 (round 11), 60 + ~530 steps gave
+#: 357,128 with the plain subgradient and 352,060 with 0.5; 0.3 made no progress at all.
+MOMENTUM = 0.5
 
 Windows = Mapping[str, tuple[int, int] | None]
 
@@ -221,6 +225,8 @@ class Relaxation:
         self.steps = 0
         self.scale = 1.0
         self.stale = 0
+        self.direction: np.ndarray | None = None
+        self.momentum = MOMENTUM
 
     @property
     def guide(self) -> dict[str, float]:
@@ -373,7 +379,10 @@ class Relaxation:
             if self.stale >= PATIENCE:
                 self.scale, self.stale = self.scale / 2, 0
         g = self.subgradient(starts)
+        if self.direction is not None and self.momentum < 1.0:
+            g = self.momentum * g + (1.0 - self.momentum) * self.direction
         g[(mu <= 0) & (g < 0)] = 0.0  # projected: a multiplier at zero cannot go lower
+        self.direction = g
         norm = float((g * g).sum())
         if norm <= 1e-12:
             return value
