@@ -121,6 +121,39 @@ def test_bound_steps_resume_and_stop() -> None:
         assert by_id[mid].earliest <= start <= by_id[mid].last_start(plan.phases)
 
 
+def test_bound_value_terms_match_dense_products() -> None:
+    """The value the measures give enters the priced scores and the subgradient through
+    sparse sums (no multi-threaded BLAS): they equal the products with the dense matrix."""
+    plan = scnekit.loads(generate(200, 12, seed=5))
+    r = Relaxation(plan, structural_windows(plan), {})
+    rng = np.random.default_rng(7)
+    T, rows = r.T, np.arange(r.L)[:, None]
+    assert r.limited and r.receivers
+    mu = np.zeros(len(r.multipliers))
+    mu[r.exposure] = rng.exponential(1.0, r.exposure.stop - r.exposure.start)
+    alpha = r._suffix(mu[r.exposure].reshape(len(r.limited), T))
+    dense = (r.benefit - r.cost[:, None] * np.vstack([alpha, np.zeros(T + 2)])[r.payer, 1:T + 1]
+             + (r.to[:, r.limited] @ alpha)[rows, r.done_at])
+    assert np.allclose(r.scores(mu), dense, equal_nan=True)
+    mu = np.zeros(len(r.multipliers))
+    mu[r.received] = rng.exponential(1.0, r.received.stop - r.received.start)
+    weight = np.zeros(r.to.shape[1])
+    np.add.at(weight, r.receivers, mu[r.received])
+    assert np.allclose(r.scores(mu), r.benefit + (r.to @ weight)[:, None], equal_nan=True)
+    starts = np.where(np.isfinite(r.benefit).any(axis=1) & (rng.random(r.L) < 0.6),
+                      np.argmax(np.isfinite(r.benefit), axis=1) + 1, 0)
+    on = starts > 0
+    done = on[:, None] & ((starts + r.dur - 1)[:, None] <= np.arange(1, T + 1)[None, :])
+    received = r.to.T @ done.astype(np.float64)
+    g = r.subgradient(starts)
+    assert np.allclose(g[r.received], -r.rhs[r.received] - received[r.receivers, -1])
+    given = np.zeros((len(r.limited), T))
+    for j in np.flatnonzero(on):
+        if r.payer[j] < len(r.limited):
+            given[r.payer[j], starts[j] - 1:] += r.cost[j]
+    assert np.allclose(g[r.exposure], (given - received[r.limited]).ravel() - r.rhs[r.exposure])
+
+
 def test_bound_holds_against_the_exact_optimum() -> None:
     doc = generate(120, 10, seed=3)
     plan = scnekit.loads(doc)

@@ -45,6 +45,10 @@ STEPS = 150
 PATIENCE = 15
 #: Without a roadmap to aim at, each step aims this fraction of the best bound below it.
 AIM = 0.1
+#: Each step moves along this share of the new subgradient plus the rest of the last
+#: direction (a deflected subgradient). At 10,000 x 36 (round 11), 60 + ~530 steps gave
+#: 357,128 with the plain subgradient and 352,060 with 0.5; 0.3 made no progress at all.
+MOMENTUM = 0.5
 
 Windows = Mapping[str, tuple[int, int] | None]
 
@@ -139,7 +143,17 @@ class Relaxation:
         row = {pindex[p]: j for j, p in enumerate(limited)}
         self.payer = np.array([row.get(pindex[m.by], len(limited)) for m in measures], dtype=np.int64)
         self.payers = _Rows(self.payer)
-        self.to_limited = self.to[:, self.limited]
+        # the value each measure gives, as (measure, party, value) triples: products with the
+        # dense matrix ran through multi-threaded BLAS, 3.5x slower per step on a loaded machine
+        giver, taker = np.nonzero(self.to)
+        self.gift = self.to[giver, taker]
+        self.giver, self.taker = giver, taker
+        self.takers = _Rows(taker)
+        column = np.full(len(parties), -1, dtype=np.int64)
+        column[self.limited] = np.arange(len(self.limited))
+        held = column[taker] >= 0
+        self.limited_gift, self.limited_taker = self.gift[held], column[taker[held]]
+        self.limited_givers = _Rows(giver[held])
         # minimum received (min_p - R_p(T) <= 0: right-hand side -min_p)
         self.receivers = [pindex[p] for p in plan.rules.min_received if p in pindex]
         self.received = family(len(self.receivers),
@@ -211,6 +225,8 @@ class Relaxation:
         self.steps = 0
         self.scale = 1.0
         self.stale = 0
+        self.direction: np.ndarray | None = None
+        self.momentum = MOMENTUM
 
     @property
     def guide(self) -> dict[str, float]:
@@ -237,14 +253,16 @@ class Relaxation:
         if self.limited:
             alpha = self._suffix(mu[self.exposure].reshape(len(self.limited), T))
             score -= self.cost[:, None] * np.vstack([alpha, np.zeros(T + 2)])[self.payer, 1:T + 1]
-            score += (self.to_limited @ alpha)[rows, self.done_at]
+            credit = np.zeros((L, T + 2))
+            self.limited_givers.add(credit, self.limited_gift[:, None] * alpha[self.limited_taker])
+            score += credit[rows, self.done_at]
         weight = np.zeros(self.to.shape[1])
         np.add.at(weight, self.receivers, mu[self.received])
         if self.pairs:
             gamma = mu[self.balance]
             np.add.at(weight, [b for _, b in self.pairs], gamma)
             np.add.at(weight, [a for a, _ in self.pairs], -gamma)
-        score += (self.to @ weight)[:, None]
+        score += np.bincount(self.giver, weights=self.gift * weight[self.taker], minlength=L)[:, None]
         if len(self.needer):
             delta = self._suffix(mu[self.requires].reshape(len(self.needer), T))
             self.needers.add(score, delta[:, 1:T + 1], -1.0)
@@ -268,7 +286,7 @@ class Relaxation:
         best = np.where(np.isfinite(best), best, 0.0)  # a mandatory measure with no start: no roadmap
         starts = np.where((top > 0) | self.must, np.argmax(score, axis=1) + 1, 0)
         starts[~np.isfinite(top)] = 0
-        total = float(mu @ self.rhs + best.sum() + self.loose)
+        total = float((mu * self.rhs).sum() + best.sum() + self.loose)
         if len(self.members):
             total += self._milestones(score, best, starts)
         return total, starts
@@ -315,7 +333,8 @@ class Relaxation:
         if self.capacity is not None:
             before = np.r_[0.0, done.sum(axis=0)[:-1]]
             g[self.capacity] += started.sum(axis=0) - before
-        received = self.to.T @ done.astype(np.float64)  # parties x phases
+        received = np.zeros((self.to.shape[1], T))  # parties x phases
+        self.takers.add(received, self.gift[:, None] * done[self.giver])
         if self.limited:
             given = np.zeros((len(self.limited) + 1, T))
             self.payers.add(given, self.cost[:, None] * started)
@@ -360,8 +379,11 @@ class Relaxation:
             if self.stale >= PATIENCE:
                 self.scale, self.stale = self.scale / 2, 0
         g = self.subgradient(starts)
+        if self.direction is not None and self.momentum < 1.0:
+            g = self.momentum * g + (1.0 - self.momentum) * self.direction
         g[(mu <= 0) & (g < 0)] = 0.0  # projected: a multiplier at zero cannot go lower
-        norm = float(g @ g)
+        self.direction = g
+        norm = float((g * g).sum())
         if norm <= 1e-12:
             return value
         goal = target if target is not None else (1.0 - AIM) * min(self.best, value)
