@@ -2,8 +2,8 @@
 
 Drawn from the roadmap itself (:meth:`~scnekit.roadmap.Roadmap.walkaway`, about a
 millisecond), so it follows every roadmap the Roadmap tab shows, on the thread that shows it.
-Its heat map is a :class:`.figure.Figure`, updated in place like the Roadmap tab's views:
-the page does not rebuild a plot in a hidden tab at every slider move.
+Its heat map is a :class:`.figure.Figure`, updated in place like the Roadmap tab's views;
+while the tab is hidden the page does not draw it, and draws the newest one when it shows.
 """
 
 from __future__ import annotations
