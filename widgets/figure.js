@@ -159,8 +159,9 @@ function render({ model, el }) {
   let width = 0;
   let frame = 0;
   const resized = new ResizeObserver(() => {
-    if (waiting && !gone && !hidden()) {
-      void drawAll();
+    if (waiting && !gone && !hidden()) {  // drawn in the next frame, not inside this callback
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => { void drawAll(); });
       return;
     }
     const w = plot.clientWidth;

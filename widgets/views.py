@@ -37,7 +37,7 @@ from .status import BUSY
 MIME = "application/vnd.plotly.v1+json"
 MODES = ("figure", "output")
 # each view drawn from a plain dict: plotly's validation of a figure costs 5-15 ms, and the
-# dicts equal the validated figures (tests/test_widgets.py checks it)
+# dicts equal the validated figures (tests/test_figures.py checks it)
 FIGURES: dict[str, Callable[[Roadmap], Spec]] = {
     "timeline": figures.timeline_spec, "exposure": figures.exposure_spec, "flows": figures.flows_spec,
     "milestones": figures.milestones_spec}
@@ -145,17 +145,19 @@ class Views:
         was loading the widgets when they changed may have missed the change)."""
         with self._lock:
             self.status.send_state("value")
-        self.error.send_state("value")
-        self.error.layout.send_state("display")
+            self.error.send_state("value")
+            self.error.layout.send_state("display")
 
     def show_error(self, html: str) -> None:
-        self.error.value = html
-        self.error.layout.display = None
+        with self._lock:
+            self.error.value = html
+            self.error.layout.display = None
 
     def clear_error(self) -> None:
-        if self.error.value:
-            self.error.value = ""
-            self.error.layout.display = "none"
+        with self._lock:
+            if self.error.value:
+                self.error.value = ""
+                self.error.layout.display = "none"
 
     def _draw(self, name: str, spec: Spec, batch: int = 0) -> None:
         """Show ``spec`` unless the view already shows the same one (nothing is sent then)."""

@@ -8,6 +8,7 @@ while the tab is hidden the page does not draw it, and draws the newest one when
 
 from __future__ import annotations
 
+import threading
 from html import escape
 
 import ipywidgets as widgets
@@ -25,6 +26,7 @@ class WalkawayView:
     """The stakes of the roadmap on screen as a heat map, and each tempted party in words."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self.sentences = widgets.HTML("<i>No roadmap yet.</i>")
         self.sentences.add_class("scne-walkaway-sentences")
         self.output = Figure("walkaway", layout=widgets.Layout(width="100%", min_width="0"))
@@ -40,18 +42,20 @@ class WalkawayView:
         self.lines = tempted(roadmap)
         self._draw(figures.stake_heatmap(roadmap))
         if not roadmap.is_ok:
-            self.sentences.value = "<i>No roadmap on screen: nobody's stake to show.</i>"
+            text = "<i>No roadmap on screen: nobody's stake to show.</i>"
         elif not self.lines:
-            self.sentences.value = ("<b>No party is tempted to walk away</b>: every stake stays at 0 or above "
-                                    "until the end.")
+            text = "<b>No party is tempted to walk away</b>: every stake stays at 0 or above until the end."
         else:
             items = "".join(f"<li>{escape(line)}</li>" for line in self.lines)
-            self.sentences.value = (f"<b>Tempted to walk away</b> (better off stopping than carrying on to the "
-                                    f"end):<ul style='margin:4px 0'>{items}</ul>")
+            text = (f"<b>Tempted to walk away</b> (better off stopping than carrying on to the "
+                    f"end):<ul style='margin:4px 0'>{items}</ul>")
+        with self._lock:  # a resend from another thread never goes out after a newer text
+            self.sentences.value = text
 
     def resend(self) -> None:
         """Send the sentences to every page again (see :meth:`.views.Views.resend`)."""
-        self.sentences.send_state("value")
+        with self._lock:
+            self.sentences.send_state("value")
 
     def _draw(self, figure: go.Figure) -> None:
         self.figure = figure
